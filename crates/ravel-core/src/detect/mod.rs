@@ -1,0 +1,8 @@
+//! Detectors turn what an execution did into findings. A bug is a [`Finding`] value, never an
+//! `Err`: `Err` is for misuse and bad input.
+
+mod finding;
+mod race;
+
+pub use finding::{Access, Finding, FindingKind};
+pub use race::CellRaceDetector;

@@ -1,0 +1,456 @@
+//! The vocabulary every producer speaks: threads, locations, values, typed memory orderings and
+//! the operations a thread asks the engine to perform.
+//!
+//! Orderings are split by access kind (as miri does) so that a "Release load" or an "Acquire
+//! store" cannot be written down at all.
+
+use std::fmt;
+
+/// A model thread. Thread 0 is the main thread (the closure given to the model).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug, Default)]
+pub struct ThreadId(pub u32);
+
+impl ThreadId {
+    /// The main thread.
+    pub const MAIN: ThreadId = ThreadId(0);
+
+    /// The thread's index, for tables indexed by thread.
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+impl fmt::Display for ThreadId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0 == 0 {
+            write!(f, "main")
+        } else {
+            write!(f, "t{}", self.0)
+        }
+    }
+}
+
+/// A shared memory location (an atomic, a lock, a cell). Producers choose the numbering; it must be
+/// the same for the same object in every re-execution of the same prefix.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
+pub struct Loc(pub u64);
+
+/// The contents of a location. Narrower integers are zero-extended; signedness lives in
+/// [`RmwUpdate`], the only place where it matters.
+pub type Value = u64;
+
+/// A place in the user's source, captured with `#[track_caller]`.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub struct SourceSpan {
+    /// The file, as the compiler spells it.
+    pub file: &'static str,
+    /// 1-based line.
+    pub line: u32,
+    /// 1-based column.
+    pub column: u32,
+}
+
+impl SourceSpan {
+    /// A span for events that have no user source (thread start, thread end).
+    pub const UNKNOWN: SourceSpan = SourceSpan {
+        file: "<unknown>",
+        line: 0,
+        column: 0,
+    };
+
+    /// The caller's location.
+    #[track_caller]
+    pub fn caller() -> SourceSpan {
+        let l = std::panic::Location::caller();
+        SourceSpan {
+            file: l.file(),
+            line: l.line(),
+            column: l.column(),
+        }
+    }
+}
+
+impl fmt::Display for SourceSpan {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}:{}", self.file, self.line, self.column)
+    }
+}
+
+/// How a load accesses memory.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub enum ReadMode {
+    /// A plain (non-atomic) read: racing with any write is undefined behaviour.
+    NonAtomic,
+    /// `Ordering::Relaxed`.
+    Relaxed,
+    /// `Ordering::Acquire`.
+    Acquire,
+    /// `Ordering::SeqCst`.
+    SeqCst,
+}
+
+/// How a store accesses memory.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub enum WriteMode {
+    /// A plain (non-atomic) write.
+    NonAtomic,
+    /// `Ordering::Relaxed`.
+    Relaxed,
+    /// `Ordering::Release`.
+    Release,
+    /// `Ordering::SeqCst`.
+    SeqCst,
+}
+
+/// The ordering of a read-modify-write.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub enum RmwMode {
+    /// `Ordering::Relaxed`.
+    Relaxed,
+    /// `Ordering::Acquire`.
+    Acquire,
+    /// `Ordering::Release`.
+    Release,
+    /// `Ordering::AcqRel`.
+    AcqRel,
+    /// `Ordering::SeqCst`.
+    SeqCst,
+}
+
+impl RmwMode {
+    /// The ordering of the read half.
+    pub fn read_part(self) -> ReadMode {
+        match self {
+            RmwMode::Relaxed | RmwMode::Release => ReadMode::Relaxed,
+            RmwMode::Acquire | RmwMode::AcqRel => ReadMode::Acquire,
+            RmwMode::SeqCst => ReadMode::SeqCst,
+        }
+    }
+
+    /// The ordering of the write half.
+    pub fn write_part(self) -> WriteMode {
+        match self {
+            RmwMode::Relaxed | RmwMode::Acquire => WriteMode::Relaxed,
+            RmwMode::Release | RmwMode::AcqRel => WriteMode::Release,
+            RmwMode::SeqCst => WriteMode::SeqCst,
+        }
+    }
+}
+
+/// The ordering of a fence. A Relaxed fence does not exist.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub enum FenceMode {
+    /// `fence(Acquire)`.
+    Acquire,
+    /// `fence(Release)`.
+    Release,
+    /// `fence(AcqRel)`.
+    AcqRel,
+    /// `fence(SeqCst)`.
+    SeqCst,
+}
+
+impl ReadMode {
+    /// Whether this read takes part in acquire synchronisation.
+    pub fn is_acquire(self) -> bool {
+        matches!(self, ReadMode::Acquire | ReadMode::SeqCst)
+    }
+}
+
+impl WriteMode {
+    /// Whether this write heads a release sequence.
+    pub fn is_release(self) -> bool {
+        matches!(self, WriteMode::Release | WriteMode::SeqCst)
+    }
+}
+
+impl FenceMode {
+    /// Whether the fence has acquire semantics.
+    pub fn is_acquire(self) -> bool {
+        !matches!(self, FenceMode::Release)
+    }
+
+    /// Whether the fence has release semantics.
+    pub fn is_release(self) -> bool {
+        !matches!(self, FenceMode::Acquire)
+    }
+}
+
+/// The arithmetic of a fetch-and-op or swap.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub enum RmwKind {
+    /// `fetch_add`.
+    Add,
+    /// `fetch_sub`.
+    Sub,
+    /// `fetch_and`.
+    And,
+    /// `fetch_or`.
+    Or,
+    /// `fetch_xor`.
+    Xor,
+    /// `fetch_nand`.
+    Nand,
+    /// `fetch_max`.
+    Max,
+    /// `fetch_min`.
+    Min,
+    /// `swap`.
+    Swap,
+}
+
+/// A fetch-and-op: what to combine with the old value, and at which width.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub struct RmwUpdate {
+    /// The operation.
+    pub kind: RmwKind,
+    /// The right-hand operand.
+    pub operand: Value,
+    /// Width in bits (8, 16, 32, 64); results wrap at this width.
+    pub bits: u8,
+    /// Whether `Max`/`Min` compare as signed integers.
+    pub signed: bool,
+}
+
+impl RmwUpdate {
+    /// The new value stored when the old value was `old`.
+    pub fn apply(&self, old: Value) -> Value {
+        let mask = if self.bits >= 64 {
+            u64::MAX
+        } else {
+            (1u64 << self.bits) - 1
+        };
+        let sign_extend = |v: Value| -> i64 {
+            let shift = 64 - u32::from(self.bits.min(64));
+            ((v << shift) as i64) >> shift
+        };
+        let new = match self.kind {
+            RmwKind::Add => old.wrapping_add(self.operand),
+            RmwKind::Sub => old.wrapping_sub(self.operand),
+            RmwKind::And => old & self.operand,
+            RmwKind::Or => old | self.operand,
+            RmwKind::Xor => old ^ self.operand,
+            RmwKind::Nand => !(old & self.operand),
+            RmwKind::Swap => self.operand,
+            RmwKind::Max | RmwKind::Min => {
+                let take_operand = if self.signed {
+                    let (a, b) = (sign_extend(old & mask), sign_extend(self.operand & mask));
+                    (self.kind == RmwKind::Max) == (b > a)
+                } else {
+                    let (a, b) = (old & mask, self.operand & mask);
+                    (self.kind == RmwKind::Max) == (b > a)
+                };
+                if take_operand {
+                    self.operand
+                } else {
+                    old
+                }
+            }
+        };
+        new & mask
+    }
+}
+
+/// A visible operation a thread asks the engine to perform. Everything a thread does between two
+/// operations is invisible to other threads and runs without interruption.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Op {
+    /// Read `loc`; `init` is the location's initial value (used when it is first touched).
+    Load {
+        /// The location.
+        loc: Loc,
+        /// Its initial value.
+        init: Value,
+        /// The ordering.
+        mode: ReadMode,
+    },
+    /// Write `val` to `loc`.
+    Store {
+        /// The location.
+        loc: Loc,
+        /// Its initial value.
+        init: Value,
+        /// The value written.
+        val: Value,
+        /// The ordering.
+        mode: WriteMode,
+    },
+    /// Fetch-and-op or swap; answers the old value.
+    Rmw {
+        /// The location.
+        loc: Loc,
+        /// Its initial value.
+        init: Value,
+        /// The update.
+        update: RmwUpdate,
+        /// The ordering.
+        mode: RmwMode,
+    },
+    /// Compare-and-exchange; answers [`OpResult::Cas`].
+    CompareExchange {
+        /// The location.
+        loc: Loc,
+        /// Its initial value.
+        init: Value,
+        /// The value that must be present for success.
+        expected: Value,
+        /// The value stored on success.
+        new: Value,
+        /// The ordering on success.
+        success: RmwMode,
+        /// The ordering on failure.
+        failure: ReadMode,
+        /// `compare_exchange_weak`: may fail spuriously, and ravel explores that.
+        weak: bool,
+    },
+    /// A memory fence.
+    Fence(FenceMode),
+    /// Acquire a mutex; blocks while it is held.
+    Lock(Loc),
+    /// Try to acquire a mutex; answers [`OpResult::Bool`].
+    TryLock(Loc),
+    /// Release a mutex.
+    Unlock(Loc),
+    /// Start a new thread; answers [`OpResult::Spawned`].
+    Spawn,
+    /// Wait for a thread to finish.
+    Join(ThreadId),
+    /// Release `mutex` and start waiting on the condition variable `cv`, in one atomic step (so no
+    /// notification can slip in between).
+    CondWait {
+        /// The condition variable.
+        cv: Loc,
+        /// The mutex the waiter holds.
+        mutex: Loc,
+    },
+    /// Return from a wait begun by [`Op::CondWait`]: blocks until `cv` is notified; a spurious
+    /// wake-up is explored as well. Answers [`OpResult::Woken`].
+    CondWake {
+        /// The condition variable.
+        cv: Loc,
+    },
+    /// Wake threads waiting on `cv`.
+    Notify {
+        /// The condition variable.
+        cv: Loc,
+        /// `notify_all` rather than `notify_one`.
+        all: bool,
+    },
+    /// A spin-loop iteration ends here (`yield_now`, `spin_loop`, `sleep`). A thread whose
+    /// iteration changed nothing is descheduled until someone writes what it read.
+    Yield,
+    /// A non-atomic access through `UnsafeCell`: checked for data races, not a choice point.
+    CellAccess {
+        /// The cell.
+        loc: Loc,
+        /// Whether it writes.
+        write: bool,
+    },
+}
+
+impl Op {
+    /// A short description used in reports and non-determinism messages.
+    pub fn describe(&self) -> String {
+        match *self {
+            Op::Load { loc, mode, .. } => format!("load {} ({:?})", loc_name(loc), mode),
+            Op::Store { loc, val, mode, .. } => {
+                format!("store {} = {} ({:?})", loc_name(loc), val, mode)
+            }
+            Op::Rmw {
+                loc, update, mode, ..
+            } => format!(
+                "{:?} {} with {} ({:?})",
+                update.kind,
+                loc_name(loc),
+                update.operand,
+                mode
+            ),
+            Op::CompareExchange {
+                loc, expected, new, ..
+            } => format!("compare_exchange {} {} -> {}", loc_name(loc), expected, new),
+            Op::Fence(m) => format!("fence({m:?})"),
+            Op::Lock(l) => format!("lock mutex {}", loc_name(l)),
+            Op::TryLock(l) => format!("try_lock mutex {}", loc_name(l)),
+            Op::Unlock(l) => format!("unlock mutex {}", loc_name(l)),
+            Op::Spawn => "spawn".to_string(),
+            Op::Join(t) => format!("join {t}"),
+            Op::CondWait { cv, mutex } => format!(
+                "wait on condvar {} (releasing mutex {})",
+                loc_name(cv),
+                loc_name(mutex)
+            ),
+            Op::CondWake { cv } => format!("wake from condvar {}", loc_name(cv)),
+            Op::Notify { cv, all } => format!(
+                "notify_{} condvar {}",
+                if all { "all" } else { "one" },
+                loc_name(cv)
+            ),
+            Op::Yield => "yield".to_string(),
+            Op::CellAccess { loc, write } => format!(
+                "{} cell {}",
+                if write { "write" } else { "read" },
+                loc_name(loc)
+            ),
+        }
+    }
+}
+
+/// A readable name for a location in messages.
+pub fn loc_name(loc: Loc) -> String {
+    format!("#{:x}", loc.0)
+}
+
+/// What the engine answers to an [`Op`].
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum OpResult {
+    /// Nothing to report.
+    Unit,
+    /// The value read (loads, fetch-and-op, swap).
+    Value(Value),
+    /// The outcome of a compare-and-exchange: the value read, and whether it stored.
+    Cas {
+        /// The value read.
+        value: Value,
+        /// Whether the exchange happened.
+        ok: bool,
+    },
+    /// A yes/no answer (try_lock).
+    Bool(bool),
+    /// The new thread's id.
+    Spawned(ThreadId),
+    /// A wait returned: `true` if it was notified, `false` on a spurious wake-up.
+    Woken(bool),
+}
+
+/// What a thread says when it stops running: it wants an operation, it ended, or it panicked.
+#[derive(Clone, Debug)]
+pub enum Request {
+    /// Perform this operation.
+    Op(Op, SourceSpan),
+    /// The thread returned.
+    Finished,
+    /// The thread panicked (or failed an assertion).
+    Panicked {
+        /// The panic message.
+        message: String,
+        /// Where it panicked, if known.
+        span: Option<SourceSpan>,
+    },
+}
+
+/// A program the engine can run again and again: the runtime's coroutines, the litmus interpreter
+/// and the test-suite's naive programs all implement it.
+pub trait Program {
+    /// Start a fresh execution from the beginning; answers the main thread's first request.
+    fn start(&mut self) -> Request;
+    /// Give `thread` the result of its pending operation and run it to its next request. A newly
+    /// spawned thread is resumed first with [`OpResult::Unit`].
+    fn resume(&mut self, thread: ThreadId, result: OpResult) -> Request;
+    /// Abandon the current execution: suspended threads are torn down.
+    fn abort(&mut self);
+    /// A thread's name, for reports.
+    fn thread_name(&self, thread: ThreadId) -> Option<String> {
+        let _ = thread;
+        None
+    }
+}

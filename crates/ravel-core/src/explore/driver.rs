@@ -1,0 +1,497 @@
+//! The exploration loop: run the program once per execution, schedule its threads, and ask the
+//! strategy for the next execution until it is exhausted, a finding turns up or a budget runs out.
+
+use super::interleavings::InterleavingScheduler;
+use super::pct::PctScheduler;
+use super::random::RandomScheduler;
+use super::replay_token::TokenScheduler;
+use super::revisit::Revisits;
+use super::run_state::{RunState, ThreadRun, ThreadState};
+use super::scheduler::Scheduler;
+use super::strategy::Strategy;
+use crate::clock::VectorClock;
+use crate::detect::{Access, Finding, FindingKind};
+use crate::event::{Op, OpResult, Program, Request, SourceSpan, ThreadId};
+use crate::graph::{EventId, ExecutionGraph, Label};
+use crate::model::MemoryModel;
+use crate::report::{Outcome, Report};
+use std::time::Duration;
+
+/// How to explore.
+pub struct ExploreConfig {
+    /// The memory model.
+    pub model: &'static dyn MemoryModel,
+    /// The strategy.
+    pub strategy: Strategy,
+    /// Stop after this many executions.
+    pub max_executions: Option<u64>,
+    /// Steps per execution before a livelock is suspected.
+    pub max_steps: u64,
+    /// Stop after this much time (needs `clock`).
+    pub max_duration: Option<Duration>,
+    /// At most this many preemptions per execution (exhaustive search then enumerates
+    /// interleavings; sampling strategies respect it too).
+    pub preemption_bound: Option<u32>,
+    /// Time since exploration began; the core reads no clock of its own.
+    pub clock: Option<Box<dyn Fn() -> Duration>>,
+    /// Keep exploring after a finding, collecting one report per finding kind and place.
+    pub keep_going: bool,
+    /// Record a fingerprint of every complete execution's graph (tests compare explorers).
+    pub collect_graphs: bool,
+}
+
+impl std::fmt::Debug for ExploreConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ExploreConfig")
+            .field("model", &self.model.name())
+            .field("strategy", &self.strategy)
+            .field("max_executions", &self.max_executions)
+            .field("max_steps", &self.max_steps)
+            .field("max_duration", &self.max_duration)
+            .field("preemption_bound", &self.preemption_bound)
+            .finish()
+    }
+}
+
+impl ExploreConfig {
+    /// Exhaustive exploration under `model` with default budgets.
+    pub fn new(model: &'static dyn MemoryModel) -> ExploreConfig {
+        ExploreConfig {
+            model,
+            strategy: Strategy::Exhaustive,
+            max_executions: None,
+            max_steps: 100_000,
+            max_duration: None,
+            preemption_bound: None,
+            clock: None,
+            keep_going: false,
+            collect_graphs: false,
+        }
+    }
+
+    fn elapsed(&self) -> Duration {
+        self.clock.as_ref().map_or(Duration::ZERO, |c| c())
+    }
+}
+
+/// Why an execution stopped early.
+#[derive(Debug)]
+pub(crate) enum Stop {
+    /// The graph cannot be completed consistently (an atomicity violation, an exhausted
+    /// choice): nothing to report, explore on.
+    Redundant,
+    /// A bug.
+    Found(Finding),
+    /// A budget ran out in the middle of an execution.
+    OutOfTime,
+}
+
+pub(crate) enum Mode {
+    Optimal(Revisits),
+    Sampling(Box<dyn Scheduler>),
+}
+
+pub(crate) struct Engine<'a> {
+    pub(crate) program: &'a mut dyn Program,
+    pub(crate) config: &'a ExploreConfig,
+    pub(crate) graph: ExecutionGraph,
+    pub(crate) mode: Mode,
+    pub(crate) run: RunState,
+}
+
+/// Explores `program` as configured and answers what was found.
+pub fn explore(program: &mut dyn Program, config: &ExploreConfig) -> Outcome {
+    let mode = match (&config.strategy, config.preemption_bound) {
+        (Strategy::Exhaustive, None) => Mode::Optimal(Revisits::new()),
+        (Strategy::Exhaustive, Some(bound)) => {
+            Mode::Sampling(Box::new(InterleavingScheduler::new(Some(bound))))
+        }
+        (Strategy::Random { seed }, bound) => {
+            Mode::Sampling(Box::new(RandomScheduler::new(*seed, bound)))
+        }
+        (Strategy::Pct { depth, seed }, _) => {
+            Mode::Sampling(Box::new(PctScheduler::new(*depth, *seed)))
+        }
+        (Strategy::Replay(token), _) => Mode::Sampling(Box::new(TokenScheduler::new(token.clone()))),
+    };
+    let sampling_forever = matches!(config.strategy, Strategy::Random { .. } | Strategy::Pct { .. });
+    let mut engine = Engine {
+        program,
+        config,
+        graph: ExecutionGraph::new(),
+        mode,
+        run: RunState::default(),
+    };
+    let mut outcome = Outcome::default();
+    let mut first = true;
+    loop {
+        if let Some(max) = config.max_executions {
+            if outcome.executions + outcome.redundant >= max {
+                outcome.complete = false;
+                break;
+            }
+        }
+        if config.max_duration.is_some_and(|d| config.elapsed() >= d) {
+            outcome.complete = false;
+            break;
+        }
+        let more = match &mut engine.mode {
+            Mode::Optimal(revisits) => {
+                first || revisits.next_graph(&mut engine.graph, config.model)
+            }
+            Mode::Sampling(s) => {
+                engine.graph = ExecutionGraph::new();
+                s.begin_execution()
+            }
+        };
+        first = false;
+        if !more {
+            outcome.complete = !sampling_forever;
+            break;
+        }
+        match engine.run_execution() {
+            Ok(()) => {
+                outcome.executions += 1;
+                if config.collect_graphs {
+                    outcome.graphs.push(engine.graph.fingerprint());
+                }
+            }
+            Err(Stop::Redundant) => outcome.redundant += 1,
+            Err(Stop::OutOfTime) => {
+                outcome.complete = false;
+                break;
+            }
+            Err(Stop::Found(finding)) => {
+                outcome.executions += 1;
+                let already = outcome
+                    .reports
+                    .iter()
+                    .any(|r| r.finding.kind == finding.kind && r.finding.sides == finding.sides);
+                if !already {
+                    outcome.reports.push(engine.report(finding, outcome.executions));
+                }
+                if !config.keep_going {
+                    outcome.complete = false;
+                    break;
+                }
+            }
+        }
+    }
+    if sampling_forever {
+        outcome.complete = false;
+    }
+    outcome.elapsed = config.elapsed();
+    outcome.model = config.model.name();
+    outcome
+}
+
+impl Engine<'_> {
+    fn report(&self, finding: Finding, executions: u64) -> Report {
+        let mut finding = finding;
+        for side in &mut finding.sides {
+            if side.thread_name.is_none() {
+                side.thread_name = self.program.thread_name(side.thread);
+            }
+        }
+        let names = (0..self.run.threads.len())
+            .map(|t| self.program.thread_name(ThreadId(t as u32)))
+            .collect();
+        Report {
+            finding,
+            trace: self.run.trace.clone(),
+            thread_names: names,
+            executions,
+            elapsed: self.config.elapsed(),
+            token: self.run.token.encode(),
+            model: self.config.model.name(),
+        }
+    }
+
+    /// Runs the program once, driven by the current graph and then by the strategy.
+    fn run_execution(&mut self) -> Result<(), Stop> {
+        self.run.reset();
+        let result = self.run_steps();
+        if result.is_err() {
+            self.program.abort();
+        }
+        result
+    }
+
+    fn run_steps(&mut self) -> Result<(), Stop> {
+        let first = self.program.start();
+        self.begin_thread(ThreadId::MAIN, None, VectorClock::new());
+        self.take_request(ThreadId::MAIN, first)?;
+        loop {
+            if self.run.steps >= self.config.max_steps {
+                return Err(Stop::Found(self.step_bound_finding()));
+            }
+            if self.run.steps % 1024 == 1023
+                && self
+                    .config
+                    .max_duration
+                    .is_some_and(|d| self.config.elapsed() >= d)
+            {
+                return Err(Stop::OutOfTime);
+            }
+            let Some(t) = self.pick_thread()? else {
+                return self.end_of_run();
+            };
+            let ThreadState::Pending(op, span) = self.run.thread(t).state else {
+                unreachable!("picked threads have a pending operation");
+            };
+            self.run.steps += 1;
+            self.run.token.push_step(t);
+            self.run.current = Some(t);
+            let result = self.perform(t, op, span)?;
+            self.run.trace.push(super::run_state::TraceStep {
+                thread: t,
+                op,
+                result,
+                span,
+            });
+            let request = self.program.resume(t, result);
+            self.take_request(t, request)?;
+            if let OpResult::Spawned(child) = result {
+                let request = self.program.resume(child, OpResult::Unit);
+                self.take_request(child, request)?;
+            }
+        }
+    }
+
+    /// Registers a thread that starts now, with its start event.
+    pub(crate) fn begin_thread(
+        &mut self,
+        t: ThreadId,
+        spawned_by: Option<EventId>,
+        mut clock: VectorClock,
+    ) {
+        clock.tick(t);
+        let mut run = ThreadRun::new(clock);
+        if self.graph.thread_len(t) > 0 {
+            run.replay_pos = 1;
+        } else {
+            self.graph.reserve_thread(t);
+            self.graph
+                .push(t, Label::Start { spawned_by }, SourceSpan::UNKNOWN);
+            run.replay_pos = 1;
+        }
+        self.run.add_thread(t, run);
+    }
+
+    fn take_request(&mut self, t: ThreadId, request: Request) -> Result<(), Stop> {
+        match request {
+            Request::Op(op, span) => {
+                self.run.thread(t).state = ThreadState::Pending(op, span);
+                Ok(())
+            }
+            Request::Finished => self.finish_thread(t),
+            Request::Panicked { message, span } => Err(Stop::Found(Finding {
+                kind: FindingKind::Panic,
+                summary: format!("thread {t} panicked: {message}"),
+                sides: vec![Access {
+                    thread: t,
+                    thread_name: None,
+                    operation: format!("panicked with `{message}`"),
+                    span,
+                }],
+                details: vec![],
+                hint: None,
+            })),
+        }
+    }
+
+    fn finish_thread(&mut self, t: ThreadId) -> Result<(), Stop> {
+        let pos = self.run.thread(t).replay_pos;
+        if pos < self.graph.thread_len(t) {
+            let e = EventId::new(t, pos);
+            if self.graph.event(e).label != Label::Finish {
+                return Err(self.divergence(t, "returned", e));
+            }
+        } else {
+            self.graph.push(t, Label::Finish, SourceSpan::UNKNOWN);
+        }
+        let run = self.run.thread(t);
+        run.replay_pos += 1;
+        run.state = ThreadState::Finished;
+        run.clock.tick(t);
+        let clock = run.clock.clone();
+        self.run.finish_clocks.insert(t, clock);
+        Ok(())
+    }
+
+    /// The next thread to run, or `None` when no thread can run.
+    fn pick_thread(&mut self) -> Result<Option<ThreadId>, Stop> {
+        if let Some(t) = self.next_replay_thread()? {
+            return Ok(Some(t));
+        }
+        let enabled: Vec<ThreadId> = (0..self.run.threads.len() as u32)
+            .map(ThreadId)
+            .filter(|&t| self.is_enabled(t))
+            .collect();
+        if enabled.is_empty() {
+            return Ok(None);
+        }
+        let current = self.run.current;
+        let pick = match &mut self.mode {
+            Mode::Optimal(_) => {
+                // Any fixed policy keeps TruSt optimal; staying on one thread saves switches.
+                let stay = current.filter(|c| {
+                    enabled.contains(c) && !self.run.thread_ref(*c).is_some_and(|r| r.yielded)
+                });
+                stay.unwrap_or_else(|| {
+                    let after = current.map_or(0, |c| c.0 + 1);
+                    *enabled
+                        .iter()
+                        .find(|t| t.0 >= after)
+                        .unwrap_or(&enabled[0])
+                })
+            }
+            Mode::Sampling(s) => s.pick_thread(&enabled, current),
+        };
+        if !enabled.contains(&pick) {
+            return Err(Stop::Found(self.nondeterminism(
+                pick,
+                "the replayed schedule runs a thread that cannot run here",
+            )));
+        }
+        Ok(Some(pick))
+    }
+
+    /// While the graph still has events to re-execute, runs them in an order where every read
+    /// comes after the write it reads from.
+    fn next_replay_thread(&self) -> Result<Option<ThreadId>, Stop> {
+        let mut replaying = false;
+        for (t, run) in self.run.threads.iter().enumerate() {
+            let Some(run) = run else { continue };
+            let t = ThreadId(t as u32);
+            if run.replay_pos >= self.graph.thread_len(t) {
+                continue;
+            }
+            replaying = true;
+            if !matches!(run.state, ThreadState::Pending(..)) {
+                continue;
+            }
+            let next = self.graph.event(EventId::new(t, run.replay_pos));
+            let ready = match next.label {
+                Label::Read(r) => match r.rf {
+                    crate::graph::Source::Init => true,
+                    crate::graph::Source::Write(w) => self.run.executed(w),
+                },
+                Label::Join { child } => self.run.is_finished(child),
+                _ => true,
+            };
+            if ready {
+                return Ok(Some(t));
+            }
+        }
+        if replaying {
+            let stuck = self
+                .run
+                .threads
+                .iter()
+                .position(|r| r.is_some())
+                .map_or(ThreadId::MAIN, |t| ThreadId(t as u32));
+            return Err(Stop::Found(self.nondeterminism(
+                stuck,
+                "the program stopped before re-executing the recorded operations",
+            )));
+        }
+        Ok(None)
+    }
+
+    fn is_enabled(&mut self, t: ThreadId) -> bool {
+        let Some(run) = self.run.thread_ref(t) else {
+            return false;
+        };
+        let ThreadState::Pending(op, _) = run.state else {
+            return false;
+        };
+        if let Some(spin) = &run.spin {
+            let woken = spin
+                .watched
+                .iter()
+                .any(|&(loc, writes)| self.graph.co_order(loc).len() != writes);
+            if !woken {
+                return false;
+            }
+            self.run.thread(t).spin = None;
+        }
+        match op {
+            Op::Join(child) => self.run.is_finished(child),
+            Op::Lock(l) => self.graph.value_of(l, self.graph.co_max(l)) == 0,
+            Op::CondWake { cv } => self.wake_possible(t, cv),
+            _ => true,
+        }
+    }
+
+    /// No thread can run: the execution is complete, deadlocked or livelocked.
+    fn end_of_run(&mut self) -> Result<(), Stop> {
+        let stuck: Vec<ThreadId> = (0..self.run.threads.len() as u32)
+            .map(ThreadId)
+            .filter(|&t| {
+                self.run
+                    .thread_ref(t)
+                    .is_some_and(|r| matches!(r.state, ThreadState::Pending(..)))
+            })
+            .collect();
+        if stuck.is_empty() {
+            return Ok(());
+        }
+        // A spinner that read an old value could have read a newer one: this execution only
+        // repeats another.
+        for &t in &stuck {
+            let run = self.run.thread_ref(t).expect("stuck threads exist");
+            if run.spin.is_some() {
+                let stale = run
+                    .previous_iteration
+                    .iter()
+                    .flatten()
+                    .any(|&(loc, src)| self.graph.co_max(loc) != src);
+                if stale {
+                    return Err(Stop::Redundant);
+                }
+            }
+        }
+        let all_spinning = stuck
+            .iter()
+            .all(|&t| self.run.thread_ref(t).is_some_and(|r| r.spin.is_some()));
+        if all_spinning {
+            return Err(Stop::Found(self.livelock_finding(&stuck)));
+        }
+        Err(Stop::Found(self.deadlock_finding(&stuck)))
+    }
+
+    pub(crate) fn divergence(&self, t: ThreadId, did: &str, expected: EventId) -> Stop {
+        let e = self.graph.event(expected);
+        Stop::Found(self.nondeterminism(
+            t,
+            &format!(
+                "thread {t} {did}, but under the same choices it previously did {:?} at {}",
+                e.label, e.span
+            ),
+        ))
+    }
+
+    pub(crate) fn nondeterminism(&self, t: ThreadId, what: &str) -> Finding {
+        let span = self.run.thread_ref(t).and_then(|r| match r.state {
+            ThreadState::Pending(_, span) => Some(span),
+            ThreadState::Finished => None,
+        });
+        Finding {
+            kind: FindingKind::NonDeterminism,
+            summary: what.to_string(),
+            sides: vec![Access {
+                thread: t,
+                thread_name: None,
+                operation: "diverged here".to_string(),
+                span,
+            }],
+            details: vec![],
+            hint: Some(
+                "a model must behave the same under the same choices: do not read clocks, \
+                 random numbers, or std atomics and locks shared across executions"
+                    .to_string(),
+            ),
+        }
+    }
+}

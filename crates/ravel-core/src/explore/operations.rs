@@ -1,0 +1,633 @@
+//! Performing one operation: re-executing it from the graph, or adding it as new events whose
+//! choices the strategy resolves; and keeping happens-before clocks up to date.
+
+use super::driver::{Engine, Mode, Stop};
+use super::revisit::WorkItem;
+use super::run_state::SpinBlock;
+use crate::detect::FindingKind;
+use crate::event::{
+    FenceMode, Loc, Op, OpResult, ReadMode, RmwKind, RmwUpdate, SourceSpan, ThreadId,
+    Value, WriteMode,
+};
+use crate::graph::{EventId, Label, ReadKind, ReadLabel, Source, WriteLabel};
+use crate::view::View;
+
+const NOTIFY: RmwUpdate = RmwUpdate {
+    kind: RmwKind::Add,
+    operand: 1,
+    bits: 64,
+    signed: false,
+};
+
+impl Engine<'_> {
+    pub(crate) fn perform(
+        &mut self,
+        t: ThreadId,
+        op: Op,
+        span: SourceSpan,
+    ) -> Result<OpResult, Stop> {
+        {
+            let run = self.run.thread(t);
+            run.spin = None;
+            run.yielded = false;
+        }
+        Ok(match op {
+            Op::Load { loc, init, mode } => {
+                let (_, v) = self.read(t, loc, init, mode, mode, ReadKind::Plain, span)?;
+                OpResult::Value(v)
+            }
+            Op::Store {
+                loc,
+                init,
+                val,
+                mode,
+            } => {
+                self.write(t, loc, init, val, mode, false, span)?;
+                OpResult::Unit
+            }
+            Op::Rmw {
+                loc,
+                init,
+                update,
+                mode,
+            } => {
+                let read_mode = mode.read_part();
+                let (_, v) =
+                    self.read(t, loc, init, read_mode, read_mode, ReadKind::Rmw(update), span)?;
+                self.write(t, loc, init, update.apply(v), mode.write_part(), true, span)?;
+                OpResult::Value(v)
+            }
+            Op::CompareExchange {
+                loc,
+                init,
+                expected,
+                new,
+                success,
+                failure,
+                weak,
+            } => {
+                let kind = ReadKind::Cas { expected, new, weak };
+                let (id, v) = self.read(t, loc, init, success.read_part(), failure, kind, span)?;
+                let ok = self.graph.read(id).write_value(v).is_some();
+                if ok {
+                    self.write(t, loc, init, new, success.write_part(), true, span)?;
+                }
+                OpResult::Cas { value: v, ok }
+            }
+            Op::Fence(mode) => {
+                self.fence(t, mode, span)?;
+                OpResult::Unit
+            }
+            Op::Lock(l) => {
+                let acq = ReadMode::Acquire;
+                self.read(t, l, 0, acq, acq, ReadKind::Lock, span)?;
+                self.write(t, l, 0, 1, WriteMode::Relaxed, true, span)?;
+                self.run.thread(t).held.push((l, span));
+                OpResult::Unit
+            }
+            Op::TryLock(l) => {
+                let acq = ReadMode::Acquire;
+                let (_, v) = self.read(t, l, 0, acq, acq, ReadKind::TryLock, span)?;
+                if v == 0 {
+                    self.write(t, l, 0, 1, WriteMode::Relaxed, true, span)?;
+                    self.run.thread(t).held.push((l, span));
+                }
+                OpResult::Bool(v == 0)
+            }
+            Op::Unlock(l) => {
+                self.write(t, l, 0, 0, WriteMode::Release, false, span)?;
+                self.run.thread(t).held.retain(|&(h, _)| h != l);
+                OpResult::Unit
+            }
+            Op::Spawn => OpResult::Spawned(self.spawn(t, span)?),
+            Op::Join(child) => {
+                self.simple_event(t, Label::Join { child }, span)?;
+                let clock = self.run.finish_clocks.get(&child).cloned();
+                let run = self.run.thread(t);
+                run.clock.tick(t);
+                if let Some(c) = clock {
+                    run.clock.join(&c);
+                }
+                OpResult::Unit
+            }
+            Op::CondWait { cv, mutex } => {
+                self.write(t, mutex, 0, 0, WriteMode::Release, false, span)?;
+                self.run.thread(t).held.retain(|&(h, _)| h != mutex);
+                let rlx = ReadMode::Relaxed;
+                let (id, _) = self.read(t, cv, 0, rlx, rlx, ReadKind::WaitStart, span)?;
+                let since = self.graph.read(id).rf;
+                self.run.thread(t).wait_since = Some((cv, since));
+                OpResult::Unit
+            }
+            Op::CondWake { cv } => {
+                let since = self.wait_since(t, cv);
+                let rlx = ReadMode::Relaxed;
+                let kind = ReadKind::WaitWake { since };
+                let (id, _) = self.read(t, cv, 0, rlx, rlx, kind, span)?;
+                let notified = self.graph.read(id).rf != since;
+                let run = self.run.thread(t);
+                run.wait_since = None;
+                run.last_spurious = (!notified).then_some((cv, since));
+                OpResult::Woken(notified)
+            }
+            Op::Notify { cv, all: _ } => {
+                let rlx = ReadMode::Relaxed;
+                let (_, v) = self.read(t, cv, 0, rlx, rlx, ReadKind::Rmw(NOTIFY), span)?;
+                self.write(t, cv, 0, v + 1, WriteMode::Relaxed, true, span)?;
+                OpResult::Unit
+            }
+            Op::Yield => {
+                self.end_iteration(t, span);
+                OpResult::Unit
+            }
+            Op::CellAccess { loc, write } => {
+                let clock = self.run.thread(t).clock.clone();
+                if let Some(f) = self.run.cells.access(loc, t, write, &clock, span) {
+                    return Err(Stop::Found(f));
+                }
+                OpResult::Unit
+            }
+        })
+    }
+
+    fn wait_since(&self, t: ThreadId, cv: Loc) -> Source {
+        match self.run.thread_ref(t).and_then(|r| r.wait_since) {
+            Some((l, since)) if l == cv => since,
+            _ => Source::Init,
+        }
+    }
+
+    /// Whether a wait on `cv` can return now: a newer notification exists, or a spurious wake-up
+    /// is still allowed (one per notification count, so waiting loops terminate).
+    pub(crate) fn wake_possible(&self, t: ThreadId, cv: Loc) -> bool {
+        let since = self.wait_since(t, cv);
+        let newer = self.graph.co_next(cv, since).is_some();
+        let spurious_ok = self
+            .run
+            .thread_ref(t)
+            .is_some_and(|r| r.last_spurious != Some((cv, since)));
+        newer || spurious_ok
+    }
+
+    /// A spin-loop iteration ends. If it read exactly what the previous one read and wrote
+    /// nothing, the thread sleeps until a location it reads is written (CHESS-style fairness).
+    fn end_iteration(&mut self, t: ThreadId, span: SourceSpan) {
+        let run = self.run.thread(t);
+        run.yielded = true;
+        let reads = std::mem::take(&mut run.iteration_reads);
+        let no_progress = !run.wrote_in_iteration
+            && !reads.is_empty()
+            && run.previous_iteration.as_ref() == Some(&reads);
+        run.wrote_in_iteration = false;
+        if no_progress {
+            let watched = reads
+                .iter()
+                .map(|&(loc, _)| (loc, self.graph.co_order(loc).len()))
+                .collect();
+            let run = self.run.thread(t);
+            run.spin = Some(SpinBlock { watched, span });
+        }
+        self.run.thread(t).previous_iteration = Some(reads);
+    }
+
+    fn spawn(&mut self, t: ThreadId, span: SourceSpan) -> Result<ThreadId, Stop> {
+        let pos = self.run.thread(t).replay_pos;
+        let (id, child) = if pos < self.graph.thread_len(t) {
+            let id = EventId::new(t, pos);
+            match self.graph.event(id).label {
+                Label::Spawn { child } => (id, child),
+                _ => return Err(self.divergence(t, "spawned a thread", id)),
+            }
+        } else {
+            let child = self.graph.fresh_thread_id();
+            self.graph.reserve_thread(child);
+            (self.graph.push(t, Label::Spawn { child }, span), child)
+        };
+        let run = self.run.thread(t);
+        run.replay_pos += 1;
+        run.clock.tick(t);
+        let clock = run.clock.clone();
+        self.begin_thread(child, Some(id), clock);
+        Ok(child)
+    }
+
+    /// An event with no choices (join, fence): re-executed or added.
+    fn simple_event(&mut self, t: ThreadId, label: Label, span: SourceSpan) -> Result<(), Stop> {
+        let pos = self.run.thread(t).replay_pos;
+        if pos < self.graph.thread_len(t) {
+            let id = EventId::new(t, pos);
+            if self.graph.event(id).label != label {
+                return Err(self.divergence(t, &format!("did {label:?}"), id));
+            }
+        } else {
+            self.graph.push(t, label, span);
+        }
+        self.run.thread(t).replay_pos += 1;
+        Ok(())
+    }
+
+    fn fence(&mut self, t: ThreadId, mode: FenceMode, span: SourceSpan) -> Result<(), Stop> {
+        self.simple_event(t, Label::Fence(mode), span)?;
+        let run = self.run.thread(t);
+        run.clock.tick(t);
+        if mode.is_acquire() {
+            let pending = run.acquire_pending.clone();
+            run.clock.join(&pending);
+        }
+        if mode.is_release() {
+            run.release_fence = Some(run.clock.clone());
+        }
+        Ok(())
+    }
+
+    /// A read: re-executed from the graph, or added with its reads-from chosen by the strategy.
+    /// `failure_mode` is the ordering when the read does not lead to a write (a failed
+    /// compare-exchange).
+    #[allow(clippy::too_many_arguments)]
+    fn read(
+        &mut self,
+        t: ThreadId,
+        loc: Loc,
+        init: Value,
+        mode: ReadMode,
+        failure_mode: ReadMode,
+        kind: ReadKind,
+        span: SourceSpan,
+    ) -> Result<(EventId, Value), Stop> {
+        self.graph.note_location(loc, init);
+        let pos = self.run.thread(t).replay_pos;
+        let id = if pos < self.graph.thread_len(t) {
+            let id = EventId::new(t, pos);
+            match self.graph.event(id).label {
+                Label::Read(r)
+                    if r.loc == loc
+                        && std::mem::discriminant(&r.kind) == std::mem::discriminant(&kind) => {}
+                _ => {
+                    let did = format!("read {}", crate::event::loc_name(loc));
+                    return Err(self.divergence(t, &did, id));
+                }
+            }
+            id
+        } else {
+            self.new_read(t, loc, mode, kind, span)?
+        };
+        self.run.thread(t).replay_pos += 1;
+        let r = *self.graph.read(id);
+        let choice = self.executed_position(loc, r.rf) * 2 + u32::from(r.spurious);
+        self.run.token.push_data(choice);
+        let value = self.graph.value_of(loc, r.rf);
+        let effective = if r.write_value(value).is_some() {
+            mode
+        } else {
+            failure_mode
+        };
+        let msg = match r.rf {
+            Source::Write(w) => self.run.write_clocks.get(&w).cloned(),
+            Source::Init => None,
+        };
+        let run = self.run.thread(t);
+        run.clock.tick(t);
+        if let Some(m) = msg {
+            if effective.is_acquire() {
+                run.clock.join(&m);
+            } else {
+                run.acquire_pending.join(&m);
+            }
+        }
+        run.iteration_reads.push((loc, r.rf));
+        Ok((id, value))
+    }
+
+    /// Position of `src` among the writes to `loc` re-executed so far (what a token records).
+    fn executed_position(&self, loc: Loc, src: Source) -> u32 {
+        match src {
+            Source::Init => 0,
+            Source::Write(w) => {
+                let before = self
+                    .graph
+                    .co_order(loc)
+                    .iter()
+                    .take_while(|&&x| x != w)
+                    .filter(|&&x| self.run.executed(x))
+                    .count();
+                before as u32 + 1
+            }
+        }
+    }
+
+    fn new_read(
+        &mut self,
+        t: ThreadId,
+        loc: Loc,
+        mode: ReadMode,
+        kind: ReadKind,
+        span: SourceSpan,
+    ) -> Result<EventId, Stop> {
+        let co_max = self.graph.co_max(loc);
+        let label = ReadLabel {
+            loc,
+            mode,
+            kind,
+            rf: co_max,
+            spurious: false,
+        };
+        let id = self.graph.push(t, Label::Read(label), span);
+        let sources = self.graph.sources(loc);
+        if let Mode::Sampling(s) = &mut self.mode {
+            if s.replays_token() {
+                let recorded = s.next_recorded();
+                let Some(src) = recorded.and_then(|d| sources.get(d as usize / 2).copied()) else {
+                    return Err(Stop::Found(
+                        self.nondeterminism(t, "the replay token does not fit this read"),
+                    ));
+                };
+                self.set_read(id, src, recorded.is_some_and(|d| d % 2 == 1), co_max);
+                return Ok(id);
+            }
+        }
+        // What the read depends on, not counting what it reads from.
+        let settled = match self.mode {
+            Mode::Optimal(_) => Some(self.graph.prefix(EventId::new(t, id.index - 1))),
+            Mode::Sampling(_) => None,
+        };
+        let mut candidates = Vec::with_capacity(sources.len());
+        for &src in &sources {
+            if !self.source_allowed(t, id, &label, src, settled.as_ref()) {
+                continue;
+            }
+            self.graph.set_rf(id, src);
+            if self.config.model.is_consistent(&self.graph) {
+                candidates.push(src);
+            }
+        }
+        let weak_expected = match kind {
+            ReadKind::Cas {
+                expected,
+                weak: true,
+                ..
+            } => Some(expected),
+            _ => None,
+        };
+        let can_fail_spuriously =
+            |g: &crate::graph::ExecutionGraph, src| weak_expected == Some(g.value_of(loc, src));
+        let (chosen, spurious) = match &mut self.mode {
+            Mode::Optimal(revisits) => {
+                let Some(&last) = candidates.last() else {
+                    return Err(Stop::Redundant);
+                };
+                let chosen = if candidates.contains(&co_max) {
+                    co_max
+                } else {
+                    last
+                };
+                for &src in &candidates {
+                    if src != chosen {
+                        revisits.push(WorkItem::Read {
+                            read: id,
+                            src,
+                            spurious: false,
+                        });
+                    }
+                    if can_fail_spuriously(&self.graph, src) {
+                        revisits.push(WorkItem::Read {
+                            read: id,
+                            src,
+                            spurious: true,
+                        });
+                    }
+                }
+                (chosen, false)
+            }
+            Mode::Sampling(s) => {
+                let mut options: Vec<(Source, bool)> = Vec::new();
+                for &src in &candidates {
+                    if can_fail_spuriously(&self.graph, src) {
+                        options.push((src, true));
+                    }
+                    options.push((src, false));
+                }
+                if options.is_empty() {
+                    return Err(Stop::Redundant);
+                }
+                options[s.pick_option(options.len())]
+            }
+        };
+        self.set_read(id, chosen, spurious, co_max);
+        Ok(id)
+    }
+
+    fn set_read(&mut self, id: EventId, src: Source, spurious: bool, co_max: Source) {
+        self.graph.set_rf(id, src);
+        let e = self.graph.event_mut(id);
+        e.added_max = src == co_max;
+        if let Label::Read(r) = &mut e.label {
+            r.spurious = spurious;
+        }
+    }
+
+    /// Whether a read of kind `label` may read from `src` at all (before consistency).
+    fn source_allowed(
+        &self,
+        t: ThreadId,
+        id: EventId,
+        label: &ReadLabel,
+        src: Source,
+        settled_in: Option<&View>,
+    ) -> bool {
+        let loc = label.loc;
+        let value = self.graph.value_of(loc, src);
+        match label.kind {
+            ReadKind::Lock if value != 0 => return false,
+            ReadKind::WaitWake { since } => {
+                let (a, b) = (
+                    self.graph.co_position(loc, src),
+                    self.graph.co_position(loc, since),
+                );
+                if a < b {
+                    return false;
+                }
+                if a == b
+                    && self
+                        .run
+                        .thread_ref(t)
+                        .is_some_and(|r| r.last_spurious == Some((loc, since)))
+                {
+                    return false;
+                }
+            }
+            _ => {}
+        }
+        if !label.is_exclusive_with(value) {
+            return true;
+        }
+        // Atomicity: no other settled read-modify-write may already read from `src`.
+        !self.graph.exclusive_readers(loc, src).any(|other| {
+            other != id
+                && settled_in.is_none_or(|prefix| {
+                    prefix.contains(other) || !self.graph.event(other).revisitable
+                })
+        })
+    }
+
+    /// A write: re-executed, or added with its coherence placement chosen by the strategy.
+    #[allow(clippy::too_many_arguments)]
+    fn write(
+        &mut self,
+        t: ThreadId,
+        loc: Loc,
+        init: Value,
+        val: Value,
+        mode: WriteMode,
+        rmw: bool,
+        span: SourceSpan,
+    ) -> Result<EventId, Stop> {
+        self.graph.note_location(loc, init);
+        let pos = self.run.thread(t).replay_pos;
+        let id = if pos < self.graph.thread_len(t) {
+            let id = EventId::new(t, pos);
+            match self.graph.event(id).label {
+                Label::Write(w) if w.loc == loc && w.rmw == rmw && w.val == val => {}
+                _ => {
+                    let did = format!("wrote {} to {}", val, crate::event::loc_name(loc));
+                    return Err(self.divergence(t, &did, id));
+                }
+            }
+            id
+        } else {
+            self.new_write(t, WriteLabel { loc, val, mode, rmw }, span)?
+        };
+        self.run.thread(t).replay_pos += 1;
+        if !rmw {
+            let placed = self.executed_position(loc, Source::Write(id)) - 1;
+            self.run.token.push_data(placed);
+        }
+        let rf_msg = if rmw {
+            match self.graph.read(EventId::new(t, id.index - 1)).rf {
+                Source::Write(w) => self.run.write_clocks.get(&w).cloned(),
+                Source::Init => None,
+            }
+        } else {
+            None
+        };
+        let run = self.run.thread(t);
+        run.clock.tick(t);
+        run.wrote_in_iteration = true;
+        let mut msg = if mode.is_release() {
+            run.clock.clone()
+        } else if mode == WriteMode::NonAtomic {
+            crate::clock::VectorClock::new()
+        } else {
+            let mut m = run.release_fence.clone().unwrap_or_default();
+            if let Some(l) = run.last_release.get(&loc) {
+                m.join(l);
+            }
+            m
+        };
+        if mode.is_release() {
+            run.last_release.insert(loc, run.clock.clone());
+        }
+        if let Some(r) = rf_msg {
+            msg.join(&r);
+        }
+        if msg != crate::clock::VectorClock::new() {
+            self.run.write_clocks.insert(id, msg);
+        }
+        Ok(id)
+    }
+
+    fn new_write(
+        &mut self,
+        t: ThreadId,
+        label: WriteLabel,
+        span: SourceSpan,
+    ) -> Result<EventId, Stop> {
+        let loc = label.loc;
+        let id = self.graph.push(t, Label::Write(label), span);
+        if label.rmw {
+            let own = EventId::new(t, id.index - 1);
+            let after = self.graph.read(own).rf;
+            self.graph.co_insert_after(loc, id, after);
+            self.graph.event_mut(id).added_max = self.graph.co_max(loc) == Source::Write(id);
+            let conflict = self.graph.exclusive_readers(loc, after).any(|r| r != own);
+            if let Mode::Optimal(revisits) = &mut self.mode {
+                revisits.add_backward_revisits(&self.graph, id);
+            }
+            return if conflict { Err(Stop::Redundant) } else { Ok(id) };
+        }
+        let sources = self.graph.sources(loc);
+        if let Mode::Sampling(s) = &mut self.mode {
+            if s.replays_token() {
+                let recorded = s.next_recorded();
+                let Some(&after) = recorded.and_then(|d| sources.get(d as usize)) else {
+                    return Err(Stop::Found(
+                        self.nondeterminism(t, "the replay token does not fit this write"),
+                    ));
+                };
+                self.graph.co_insert_after(loc, id, after);
+                return Ok(id);
+            }
+        }
+        let mut placements = Vec::with_capacity(sources.len());
+        for (p, &after) in sources.iter().enumerate() {
+            // Never split a read-modify-write from the write it read.
+            if let Some(&next) = self.graph.co_order(loc).get(p) {
+                if self.graph.write(next).rmw {
+                    continue;
+                }
+            }
+            self.graph.co_insert_after(loc, id, after);
+            if self.config.model.is_consistent(&self.graph) {
+                placements.push(after);
+            }
+            self.graph.co_remove(loc, id);
+        }
+        let Some(&last) = placements.last() else {
+            return Err(Stop::Redundant);
+        };
+        let chosen = match &mut self.mode {
+            Mode::Optimal(revisits) => {
+                for &after in &placements {
+                    if after != last {
+                        revisits.push(WorkItem::Coherence { write: id, after });
+                    }
+                }
+                last
+            }
+            Mode::Sampling(s) => placements[s.pick_option(placements.len())],
+        };
+        self.graph.co_insert_after(loc, id, chosen);
+        self.graph.event_mut(id).added_max = self.graph.co_max(loc) == Source::Write(id);
+        if let Mode::Optimal(revisits) = &mut self.mode {
+            revisits.add_backward_revisits(&self.graph, id);
+        }
+        Ok(id)
+    }
+
+    pub(crate) fn step_bound_finding(&self) -> crate::detect::Finding {
+        let t = self.run.current.unwrap_or(ThreadId::MAIN);
+        let span = self.run.thread_ref(t).and_then(|r| match r.state {
+            super::run_state::ThreadState::Pending(_, s) => Some(s),
+            super::run_state::ThreadState::Finished => None,
+        });
+        crate::detect::Finding {
+            kind: FindingKind::Livelock,
+            summary: format!(
+                "an execution ran for {} steps without finishing",
+                self.config.max_steps
+            ),
+            sides: vec![crate::detect::Access {
+                thread: t,
+                thread_name: None,
+                operation: "was still running".to_string(),
+                span,
+            }],
+            details: vec![],
+            hint: Some(
+                "probably a spin loop without `ravel::hint::spin_loop()` or \
+                 `ravel::thread::yield_now()`: with the hint, ravel deschedules a spinning \
+                 thread until someone writes what it reads; otherwise raise `max_steps`"
+                    .to_string(),
+            ),
+        }
+    }
+}

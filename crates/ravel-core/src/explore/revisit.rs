@@ -1,0 +1,247 @@
+//! TruSt's work list (Kokologiannakis, Marmanis, Gladstein and Vafeiadis, "Truly Stateless,
+//! Optimal Dynamic Partial Order Reduction", POPL 2022).
+//!
+//! Exploration adds events one by one. A read first reads the coherence-latest write; every other
+//! consistent write is pushed as a *forward* alternative, and so is every other coherence
+//! placement of a write. When a write is added, earlier reads of its location that are not in its
+//! porf-prefix may be *backward revisited* to read from it: the graph keeps the events added
+//! before the read plus the write's prefix. Optimality comes from the maximality condition: a
+//! revisit happens only if every deleted event (and the read) was added "maximally" and nothing
+//! it read from or wrote is coherence-before a write kept in the graph, so each graph is reached
+//! from exactly one parent.
+//!
+//! Deviations from the paper, following GenMC's implementation: items are processed
+//! largest-stamp-first within one graph, and each backward revisit starts a nested frame holding a
+//! copy of the restricted graph; events in the revisiting write's prefix become non-revisitable.
+//! A mutex acquisition revisited by a write that leaves the mutex held is removed, so the thread
+//! blocks until the mutex is released (GenMC's treatment of lock reads).
+
+use crate::event::ThreadId;
+use crate::graph::{EventId, ExecutionGraph, Label, ReadKind, Source};
+use crate::model::MemoryModel;
+use crate::view::View;
+
+/// An alternative still to explore.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum WorkItem {
+    /// Make `read` read from `src` instead (spuriously failing, for a weak compare-exchange).
+    Read {
+        read: EventId,
+        src: Source,
+        spurious: bool,
+    },
+    /// Place `write` right after `after` in coherence order instead.
+    Coherence { write: EventId, after: Source },
+    /// Make the earlier `read` read from `write`, dropping what depended on its old value.
+    Backward { read: EventId, write: EventId },
+}
+
+#[derive(Debug, Default)]
+struct Frame {
+    /// The parent graph, parked while a nested frame runs.
+    saved: Option<ExecutionGraph>,
+    work: Vec<WorkItem>,
+}
+
+/// The exploration stack.
+#[derive(Debug)]
+pub(crate) struct Revisits {
+    frames: Vec<Frame>,
+}
+
+impl Revisits {
+    pub(crate) fn new() -> Revisits {
+        Revisits {
+            frames: vec![Frame::default()],
+        }
+    }
+
+    /// Remembers an alternative of the current graph.
+    pub(crate) fn push(&mut self, item: WorkItem) {
+        if let Some(frame) = self.frames.last_mut() {
+            frame.work.push(item);
+        }
+    }
+
+    /// How many alternatives are pending, over all frames (for progress and sharding).
+    pub(crate) fn pending(&self) -> usize {
+        self.frames.iter().map(|f| f.work.len()).sum()
+    }
+
+    /// Pushes a backward revisit for every earlier read that `write` may revisit.
+    pub(crate) fn add_backward_revisits(&mut self, g: &ExecutionGraph, write: EventId) {
+        let w = *g.write(write);
+        let prefix = g.prefix(write);
+        let own_read = w.rmw.then(|| EventId::new(write.thread, write.index - 1));
+        // Between two read-modify-writes of the same write, only reads added before the other
+        // one may be revisited (GenMC's "pending RMW" rule).
+        let pending_rmw_stamp = own_read.and_then(|r| {
+            let src = g.read(r).rf;
+            g.exclusive_readers(w.loc, src)
+                .filter(|&o| o != r)
+                .map(|o| g.event(o).stamp)
+                .max()
+        });
+        let mut loads: Vec<EventId> = g
+            .events()
+            .filter_map(|(id, e)| match e.label {
+                Label::Read(r)
+                    if r.loc == w.loc
+                        && e.revisitable
+                        && !prefix.contains(id)
+                        && pending_rmw_stamp.is_none_or(|s| e.stamp <= s) =>
+                {
+                    Some(id)
+                }
+                _ => None,
+            })
+            .collect();
+        loads.sort_by_key(|&r| std::cmp::Reverse(g.event(r).stamp));
+        for read in loads {
+            let mut keep = g.added_up_to(read);
+            keep.join(&prefix);
+            if is_maximal_extension(g, read, write, &keep) {
+                self.push(WorkItem::Backward { read, write });
+            }
+        }
+    }
+
+    /// Prepares the next graph to explore in `g`; answers false when everything is explored.
+    pub(crate) fn next_graph(&mut self, g: &mut ExecutionGraph, model: &dyn MemoryModel) -> bool {
+        loop {
+            let Some(frame) = self.frames.last_mut() else {
+                return false;
+            };
+            let Some(item) = frame.work.pop() else {
+                self.frames.pop();
+                match self.frames.last_mut() {
+                    Some(parent) => {
+                        *g = parent.saved.take().expect("parent frame parked its graph");
+                        continue;
+                    }
+                    None => return false,
+                }
+            };
+            if self.apply(g, item, model) {
+                return true;
+            }
+        }
+    }
+
+    fn apply(&mut self, g: &mut ExecutionGraph, item: WorkItem, model: &dyn MemoryModel) -> bool {
+        match item {
+            WorkItem::Read {
+                read,
+                src,
+                spurious,
+            } => {
+                g.restrict_to_stamp(g.event(read).stamp);
+                g.set_rf(read, src);
+                let e = g.event_mut(read);
+                e.added_max = false;
+                if let Label::Read(r) = &mut e.label {
+                    r.spurious = spurious;
+                }
+                true
+            }
+            WorkItem::Coherence { write, after } => {
+                g.restrict_to_stamp(g.event(write).stamp);
+                let loc = g.write(write).loc;
+                g.co_move_after(loc, write, after);
+                g.event_mut(write).added_max = false;
+                self.add_backward_revisits(g, write);
+                true
+            }
+            WorkItem::Backward { read, write } => {
+                g.restrict_to_stamp(g.event(write).stamp);
+                let prefix = g.prefix(write);
+                let mut keep = g.added_up_to(read);
+                keep.join(&prefix);
+                let mut ng = g.restricted_to(&keep);
+                for (id, e) in g.events() {
+                    if prefix.contains(id) {
+                        ng.event_mut(id).revisitable = false;
+                    }
+                    let _ = e;
+                }
+                let r = *ng.read(read);
+                ng.set_rf(read, Source::Write(write));
+                let value = ng.value_of(r.loc, Source::Write(write));
+                ng.event_mut(read).added_max = ng.co_max(r.loc) == Source::Write(write);
+                if r.kind == ReadKind::Lock && value != 0 {
+                    // The mutex is held in the new graph: the acquisition waits for a release.
+                    remove_last(&mut ng, read.thread, read.index);
+                } else if !model.is_consistent(&ng) {
+                    return false;
+                }
+                let parked = std::mem::replace(g, ng);
+                if let Some(frame) = self.frames.last_mut() {
+                    frame.saved = Some(parked);
+                }
+                self.frames.push(Frame::default());
+                if let ReadKind::Cas {
+                    expected,
+                    weak: true,
+                    ..
+                } = r.kind
+                {
+                    if value == expected {
+                        self.push(WorkItem::Read {
+                            read,
+                            src: Source::Write(write),
+                            spurious: true,
+                        });
+                    }
+                }
+                true
+            }
+        }
+    }
+}
+
+/// Removes the events of `thread` from `index` on (the read is the thread's last event).
+fn remove_last(g: &mut ExecutionGraph, thread: ThreadId, index: u32) {
+    let keep = {
+        let mut v = View::empty();
+        for t in 0..g.thread_count() {
+            let t = ThreadId(t as u32);
+            v.set_len(t, if t == thread { index } else { g.thread_len(t) });
+        }
+        v
+    };
+    *g = g.restricted_to(&keep);
+}
+
+/// TruSt's condition for revisiting `read` from `write`, keeping the events in `keep`.
+fn is_maximal_extension(g: &ExecutionGraph, read: EventId, write: EventId, keep: &View) -> bool {
+    let w = *g.write(write);
+    // A plain write's immediate coherence successor must survive, or the revisit would differ
+    // from another only by where the write sits.
+    if !w.rmw {
+        if let Some(next) = g.co_next(w.loc, Source::Write(write)) {
+            if !keep.contains(next) {
+                return false;
+            }
+        }
+    }
+    g.events().all(|(id, e)| {
+        if id != read && keep.contains(id) {
+            return true;
+        }
+        e.revisitable && e.added_max && !is_co_before_kept(g, id, write, keep)
+    })
+}
+
+/// Whether what `id` read from, or what it wrote, is coherence-before a kept write other than
+/// the revisiting one.
+fn is_co_before_kept(g: &ExecutionGraph, id: EventId, write: EventId, keep: &View) -> bool {
+    let (loc, base) = match g.event(id).label {
+        Label::Read(r) => (r.loc, r.rf),
+        Label::Write(w) => (w.loc, Source::Write(id)),
+        _ => return false,
+    };
+    let after = g.co_position(loc, base);
+    g.co_order(loc)[after..]
+        .iter()
+        .any(|&s| s != write && keep.contains(s))
+}

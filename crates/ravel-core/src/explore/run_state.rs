@@ -1,0 +1,148 @@
+//! The state of one execution that is not part of the graph: what each thread is waiting to do,
+//! how far the graph has been replayed, happens-before clocks, spin-loop progress and the trace.
+//! It is rebuilt from scratch for every execution.
+
+use super::replay_token::ReplayToken;
+use crate::clock::VectorClock;
+use crate::detect::CellRaceDetector;
+use crate::event::{Loc, Op, OpResult, SourceSpan, ThreadId};
+use crate::graph::{EventId, Source};
+use rustc_hash::FxHashMap;
+
+/// What a thread is doing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ThreadState {
+    /// Waiting to perform this operation.
+    Pending(Op, SourceSpan),
+    /// Returned.
+    Finished,
+}
+
+/// A spin-loop iteration that changed nothing: the thread sleeps until one of these locations
+/// gets a new write.
+#[derive(Clone, Debug)]
+pub(crate) struct SpinBlock {
+    /// Each location read, with how many writes it had when the thread went to sleep.
+    pub watched: Vec<(Loc, usize)>,
+    /// Where the loop yields.
+    pub span: SourceSpan,
+}
+
+/// Per-thread execution state.
+#[derive(Clone, Debug)]
+pub(crate) struct ThreadRun {
+    pub state: ThreadState,
+    /// How many of this thread's graph events have been re-executed.
+    pub replay_pos: u32,
+    /// Happens-before clock.
+    pub clock: VectorClock,
+    /// Release clocks read by relaxed loads, acquired by a later acquire fence.
+    pub acquire_pending: VectorClock,
+    /// The clock at the last release fence.
+    pub release_fence: Option<VectorClock>,
+    /// The clock at the last release store per location (RC11 release sequences continue
+    /// through later same-thread stores).
+    pub last_release: FxHashMap<Loc, VectorClock>,
+    /// Reads since the last yield, and the previous iteration's.
+    pub iteration_reads: Vec<(Loc, Source)>,
+    pub previous_iteration: Option<Vec<(Loc, Source)>>,
+    pub wrote_in_iteration: bool,
+    pub spin: Option<SpinBlock>,
+    /// The last operation was a yield: give others a turn.
+    pub yielded: bool,
+    /// The condition variable wait in progress: what its start read.
+    pub wait_since: Option<(Loc, Source)>,
+    /// The last wake-up was spurious, from this notification count.
+    pub last_spurious: Option<(Loc, Source)>,
+    /// Mutexes held, with where they were acquired.
+    pub held: Vec<(Loc, SourceSpan)>,
+}
+
+impl ThreadRun {
+    pub(crate) fn new(clock: VectorClock) -> ThreadRun {
+        ThreadRun {
+            state: ThreadState::Finished,
+            replay_pos: 0,
+            clock,
+            acquire_pending: VectorClock::new(),
+            release_fence: None,
+            last_release: FxHashMap::default(),
+            iteration_reads: Vec::new(),
+            previous_iteration: None,
+            wrote_in_iteration: false,
+            spin: None,
+            yielded: false,
+            wait_since: None,
+            last_spurious: None,
+            held: Vec::new(),
+        }
+    }
+}
+
+/// One executed step, kept compact; rendered only when a report is printed.
+#[derive(Clone, Copy, Debug)]
+pub struct TraceStep {
+    /// Who.
+    pub thread: ThreadId,
+    /// What.
+    pub op: Op,
+    /// What it answered.
+    pub result: OpResult,
+    /// Where.
+    pub span: SourceSpan,
+}
+
+/// Everything about the current execution besides the graph.
+#[derive(Debug, Default)]
+pub(crate) struct RunState {
+    pub threads: Vec<Option<ThreadRun>>,
+    /// Release clocks of writes ("messages").
+    pub write_clocks: FxHashMap<EventId, VectorClock>,
+    pub finish_clocks: FxHashMap<ThreadId, VectorClock>,
+    pub cells: CellRaceDetector,
+    pub trace: Vec<TraceStep>,
+    pub token: ReplayToken,
+    pub steps: u64,
+    pub current: Option<ThreadId>,
+}
+
+impl RunState {
+    pub(crate) fn reset(&mut self) {
+        self.threads.clear();
+        self.write_clocks.clear();
+        self.finish_clocks.clear();
+        self.cells.clear();
+        self.trace.clear();
+        self.token = ReplayToken::default();
+        self.steps = 0;
+        self.current = None;
+    }
+
+    pub(crate) fn thread(&mut self, t: ThreadId) -> &mut ThreadRun {
+        self.threads[t.index()]
+            .as_mut()
+            .expect("thread exists in this execution")
+    }
+
+    pub(crate) fn thread_ref(&self, t: ThreadId) -> Option<&ThreadRun> {
+        self.threads.get(t.index()).and_then(|t| t.as_ref())
+    }
+
+    pub(crate) fn add_thread(&mut self, t: ThreadId, run: ThreadRun) {
+        if self.threads.len() <= t.index() {
+            self.threads.resize_with(t.index() + 1, || None);
+        }
+        self.threads[t.index()] = Some(run);
+    }
+
+    pub(crate) fn is_finished(&self, t: ThreadId) -> bool {
+        self.thread_ref(t)
+            .is_some_and(|r| r.state == ThreadState::Finished)
+    }
+
+    /// Whether `w` has been re-executed in this run.
+    pub(crate) fn executed(&self, w: EventId) -> bool {
+        self.thread_ref(w.thread)
+            .is_some_and(|r| w.index < r.replay_pos)
+    }
+}

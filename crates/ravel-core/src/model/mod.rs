@@ -1,0 +1,35 @@
+//! Memory models: which execution graphs are consistent. The explorer proposes reads-from and
+//! coherence choices; a model only accepts or rejects whole graphs, so weak models (x86-TSO, RC11)
+//! plug in here without touching exploration.
+
+mod sc;
+
+pub use sc::SequentialConsistency;
+
+use crate::graph::ExecutionGraph;
+
+/// Decides whether an execution graph is allowed.
+pub trait MemoryModel: std::fmt::Debug + Send + Sync {
+    /// A short name for reports (`sc`, `tso`, `rc11`).
+    fn name(&self) -> &'static str;
+    /// Whether `graph` is consistent. Read-modify-write atomicity is checked by the explorer, not
+    /// here.
+    fn is_consistent(&self, graph: &ExecutionGraph) -> bool;
+}
+
+/// The memory models a user can choose.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Default)]
+pub enum MemoryModelKind {
+    /// Sequential consistency: every execution is an interleaving.
+    #[default]
+    Sc,
+}
+
+impl MemoryModelKind {
+    /// The model object.
+    pub fn model(self) -> &'static dyn MemoryModel {
+        match self {
+            MemoryModelKind::Sc => &SequentialConsistency,
+        }
+    }
+}
