@@ -35,6 +35,30 @@ impl fmt::Display for ThreadId {
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
 pub struct Loc(pub u64);
 
+impl Loc {
+    const UNRESOLVED: u64 = 1 << 63;
+
+    /// A location known only by an object's address: the engine gives it a stable number the
+    /// first time it is used in an execution (adopting the recorded number when it re-executes a
+    /// recorded event), so numbering does not depend on which thread touches an object first.
+    pub fn unresolved(address: usize) -> Loc {
+        Loc(address as u64 | Loc::UNRESOLVED)
+    }
+
+    const CELL: u64 = 1 << 62;
+
+    /// The `n`-th cell of an execution (cells are checked for races, never read through the
+    /// graph, so they live in their own numbering).
+    pub fn cell(n: u64) -> Loc {
+        Loc(n | Loc::CELL)
+    }
+
+    /// Whether this still needs resolving.
+    pub fn is_unresolved(self) -> bool {
+        self.0 & Loc::UNRESOLVED != 0
+    }
+}
+
 /// The contents of a location. Narrower integers are zero-extended; signedness lives in
 /// [`RmwUpdate`], the only place where it matters.
 pub type Value = u64;
@@ -388,7 +412,7 @@ impl Op {
             Op::Yield => "yield".to_string(),
             Op::CellAccess { loc, write } => format!(
                 "{} cell {}",
-                if write { "write" } else { "read" },
+                if write { "write to" } else { "read of" },
                 loc_name(loc)
             ),
         }
@@ -397,7 +421,61 @@ impl Op {
 
 /// A readable name for a location in messages.
 pub fn loc_name(loc: Loc) -> String {
-    format!("#{:x}", loc.0)
+    if loc.is_unresolved() {
+        format!("@{:x}", loc.0 & !Loc::UNRESOLVED)
+    } else if loc.0 & Loc::CELL != 0 {
+        format!("#c{}", loc.0 & !Loc::CELL)
+    } else {
+        format!("#{}", loc.0)
+    }
+}
+
+impl Op {
+    /// The locations this operation touches, in the order of the events it creates.
+    pub fn locations(&self) -> [Option<Loc>; 2] {
+        match *self {
+            Op::Load { loc, .. }
+            | Op::Store { loc, .. }
+            | Op::Rmw { loc, .. }
+            | Op::CompareExchange { loc, .. } => [Some(loc), None],
+            Op::Lock(l) | Op::TryLock(l) | Op::Unlock(l) => [Some(l), None],
+            Op::CondWait { cv, mutex } => [Some(mutex), Some(cv)],
+            Op::CondWake { cv } | Op::Notify { cv, .. } => [Some(cv), None],
+            Op::Fence(_) | Op::Spawn | Op::Join(_) | Op::Yield | Op::CellAccess { .. } => {
+                [None, None]
+            }
+        }
+    }
+
+    /// The same operation with its locations replaced (in [`Op::locations`] order).
+    pub fn with_locations(mut self, locs: [Option<Loc>; 2]) -> Op {
+        let first = locs[0];
+        match &mut self {
+            Op::Load { loc, .. }
+            | Op::Store { loc, .. }
+            | Op::Rmw { loc, .. }
+            | Op::CompareExchange { loc, .. }
+            | Op::Lock(loc)
+            | Op::TryLock(loc)
+            | Op::Unlock(loc)
+            | Op::CondWake { cv: loc }
+            | Op::Notify { cv: loc, .. } => {
+                if let Some(l) = first {
+                    *loc = l;
+                }
+            }
+            Op::CondWait { cv, mutex } => {
+                if let Some(l) = first {
+                    *mutex = l;
+                }
+                if let Some(l) = locs[1] {
+                    *cv = l;
+                }
+            }
+            Op::Fence(_) | Op::Spawn | Op::Join(_) | Op::Yield | Op::CellAccess { .. } => {}
+        }
+        self
+    }
 }
 
 /// What the engine answers to an [`Op`].
@@ -448,6 +526,11 @@ pub trait Program {
     fn resume(&mut self, thread: ThreadId, result: OpResult) -> Request;
     /// Abandon the current execution: suspended threads are torn down.
     fn abort(&mut self);
+    /// The engine numbered the object at `address` (see [`Loc::unresolved`]) as `loc` for the rest
+    /// of this execution.
+    fn resolved(&mut self, address: Loc, loc: Loc) {
+        let _ = (address, loc);
+    }
     /// A thread's name, for reports.
     fn thread_name(&self, thread: ThreadId) -> Option<String> {
         let _ = thread;

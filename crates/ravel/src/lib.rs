@@ -1,1 +1,36 @@
-//! ravel runtime.
+//! ravel: a concurrency bug accelerator.
+//!
+//! Write a test against `ravel::thread`, `ravel::sync` and `ravel::cell` (shaped like `std` and
+//! loom), wrap it in [`model`], and ravel explores every way its threads can interleave and
+//! every value its reads may see, once per equivalence class. Lost updates, deadlocks, data races,
+//! panics and livelocks come back as reports with the interleaving and a replay token.
+//!
+//! ```
+//! use ravel::sync::atomic::{AtomicUsize, Ordering};
+//! use ravel::sync::Arc;
+//! use ravel::thread;
+//!
+//! ravel::model(|| {
+//!     let n = Arc::new(AtomicUsize::new(0));
+//!     let n2 = n.clone();
+//!     let t = thread::spawn(move || n2.fetch_add(1, Ordering::SeqCst));
+//!     n.fetch_add(1, Ordering::SeqCst);
+//!     t.join().unwrap();
+//!     assert_eq!(n.load(Ordering::SeqCst), 2);
+//! });
+//! ```
+
+mod builder;
+pub mod cell;
+pub mod hint;
+mod outcome;
+mod rt;
+pub mod sync;
+pub mod thread;
+
+pub use builder::{model, Builder};
+pub use outcome::{Finding, Outcome};
+pub use ravel_core::detect::FindingKind;
+pub use ravel_core::explore::Strategy;
+pub use ravel_core::model::MemoryModelKind as MemoryModel;
+pub use ravel_core::report::Report;

@@ -94,13 +94,13 @@ fn race(
             Access {
                 thread: earlier.epoch.thread,
                 thread_name: None,
-                operation: format!("{} to cell {}", what(earlier_write), cell),
+                operation: format!("{} of cell {}", what(earlier_write), cell),
                 span: Some(earlier.span),
             },
             Access {
                 thread,
                 thread_name: None,
-                operation: format!("{} to cell {}", what(write), cell),
+                operation: format!("{} of cell {}", what(write), cell),
                 span: Some(span),
             },
         ],

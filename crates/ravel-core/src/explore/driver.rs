@@ -210,6 +210,16 @@ impl Engine<'_> {
     /// Runs the program once, driven by the current graph and then by the strategy.
     fn run_execution(&mut self) -> Result<(), Stop> {
         self.run.reset();
+        self.run.next_fresh = 1 + self
+            .graph
+            .events()
+            .filter_map(|(_, e)| match e.label {
+                Label::Read(r) => Some(r.loc.0),
+                Label::Write(w) => Some(w.loc.0),
+                _ => None,
+            })
+            .max()
+            .unwrap_or(0);
         let result = self.run_steps();
         if result.is_err() {
             self.program.abort();
@@ -239,16 +249,21 @@ impl Engine<'_> {
             let ThreadState::Pending(op, span) = self.run.thread(t).state else {
                 unreachable!("picked threads have a pending operation");
             };
+            let op = self.resolve_locations(t, op)?;
             self.run.steps += 1;
             self.run.token.push_step(t);
             self.run.current = Some(t);
-            let result = self.perform(t, op, span)?;
+            // Recorded first, so a finding raised by the operation shows it.
             self.run.trace.push(super::run_state::TraceStep {
                 thread: t,
                 op,
-                result,
+                result: OpResult::Unit,
                 span,
             });
+            let result = self.perform(t, op, span)?;
+            if let Some(step) = self.run.trace.last_mut() {
+                step.result = result;
+            }
             let request = self.program.resume(t, result);
             self.take_request(t, request)?;
             if let OpResult::Spawned(child) = result {
@@ -418,8 +433,13 @@ impl Engine<'_> {
         }
         match op {
             Op::Join(child) => self.run.is_finished(child),
-            Op::Lock(l) => self.graph.value_of(l, self.graph.co_max(l)) == 0,
-            Op::CondWake { cv } => self.wake_possible(t, cv),
+            Op::Lock(l) => match self.canonical(l) {
+                Some(l) => self.graph.value_of(l, self.graph.co_max(l)) == 0,
+                None => true,
+            },
+            Op::CondWake { cv } => self
+                .canonical(cv)
+                .is_none_or(|cv| self.wake_possible(t, cv)),
             _ => true,
         }
     }
@@ -459,6 +479,48 @@ impl Engine<'_> {
             return Err(Stop::Found(self.livelock_finding(&stuck)));
         }
         Err(Stop::Found(self.deadlock_finding(&stuck)))
+    }
+
+    /// The number of `loc` in this execution, if it has one yet.
+    pub(crate) fn canonical(&self, loc: crate::event::Loc) -> Option<crate::event::Loc> {
+        if loc.is_unresolved() {
+            self.run.addresses.get(&loc).copied()
+        } else {
+            Some(loc)
+        }
+    }
+
+    /// Numbers the objects `op` touches: objects already seen keep their number, re-executed
+    /// events adopt the recorded one, new events get a fresh one.
+    fn resolve_locations(&mut self, t: ThreadId, op: Op) -> Result<Op, Stop> {
+        let mut locs = op.locations();
+        let pos = self.run.thread(t).replay_pos;
+        for (k, slot) in locs.iter_mut().enumerate() {
+            let Some(loc) = *slot else { continue };
+            if !loc.is_unresolved() {
+                continue;
+            }
+            if let Some(&known) = self.run.addresses.get(&loc) {
+                *slot = Some(known);
+                continue;
+            }
+            let at = EventId::new(t, pos + k as u32);
+            let number = if self.graph.contains(at) {
+                match self.graph.event(at).label {
+                    Label::Read(r) => r.loc,
+                    Label::Write(w) => w.loc,
+                    _ => return Err(self.divergence(t, &op.describe(), at)),
+                }
+            } else {
+                let fresh = crate::event::Loc(self.run.next_fresh);
+                self.run.next_fresh += 1;
+                fresh
+            };
+            self.run.addresses.insert(loc, number);
+            self.program.resolved(loc, number);
+            *slot = Some(number);
+        }
+        Ok(op.with_locations(locs))
     }
 
     pub(crate) fn divergence(&self, t: ThreadId, did: &str, expected: EventId) -> Stop {

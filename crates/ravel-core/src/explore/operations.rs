@@ -104,10 +104,10 @@ impl Engine<'_> {
                 self.simple_event(t, Label::Join { child }, span)?;
                 let clock = self.run.finish_clocks.get(&child).cloned();
                 let run = self.run.thread(t);
-                run.clock.tick(t);
                 if let Some(c) = clock {
                     run.clock.join(&c);
                 }
+                run.clock.tick(t);
                 OpResult::Unit
             }
             Op::CondWait { cv, mutex } => {
@@ -141,6 +141,7 @@ impl Engine<'_> {
                 OpResult::Unit
             }
             Op::CellAccess { loc, write } => {
+                let loc = self.cell_number(loc);
                 let clock = self.run.thread(t).clock.clone();
                 if let Some(f) = self.run.cells.access(loc, t, write, &clock, span) {
                     return Err(Stop::Found(f));
@@ -148,6 +149,15 @@ impl Engine<'_> {
                 OpResult::Unit
             }
         })
+    }
+
+    /// Cells are not graph events; they are numbered in order of first access, for reports.
+    fn cell_number(&mut self, loc: Loc) -> Loc {
+        if !loc.is_unresolved() {
+            return loc;
+        }
+        let next = Loc::cell(self.run.addresses.len() as u64 + 1);
+        *self.run.addresses.entry(loc).or_insert(next)
     }
 
     fn wait_since(&self, t: ThreadId, cv: Loc) -> Source {
@@ -205,8 +215,9 @@ impl Engine<'_> {
         };
         let run = self.run.thread(t);
         run.replay_pos += 1;
-        run.clock.tick(t);
+        // The child inherits everything so far; the parent's later events come after.
         let clock = run.clock.clone();
+        run.clock.tick(t);
         self.begin_thread(child, Some(id), clock);
         Ok(child)
     }
@@ -229,7 +240,6 @@ impl Engine<'_> {
     fn fence(&mut self, t: ThreadId, mode: FenceMode, span: SourceSpan) -> Result<(), Stop> {
         self.simple_event(t, Label::Fence(mode), span)?;
         let run = self.run.thread(t);
-        run.clock.tick(t);
         if mode.is_acquire() {
             let pending = run.acquire_pending.clone();
             run.clock.join(&pending);
@@ -237,6 +247,7 @@ impl Engine<'_> {
         if mode.is_release() {
             run.release_fence = Some(run.clock.clone());
         }
+        run.clock.tick(t);
         Ok(())
     }
 
@@ -286,7 +297,6 @@ impl Engine<'_> {
             Source::Init => None,
         };
         let run = self.run.thread(t);
-        run.clock.tick(t);
         if let Some(m) = msg {
             if effective.is_acquire() {
                 run.clock.join(&m);
@@ -294,6 +304,7 @@ impl Engine<'_> {
                 run.acquire_pending.join(&m);
             }
         }
+        run.clock.tick(t);
         run.iteration_reads.push((loc, r.rf));
         Ok((id, value))
     }
@@ -510,7 +521,6 @@ impl Engine<'_> {
             None
         };
         let run = self.run.thread(t);
-        run.clock.tick(t);
         run.wrote_in_iteration = true;
         let mut msg = if mode.is_release() {
             run.clock.clone()
@@ -529,6 +539,8 @@ impl Engine<'_> {
         if let Some(r) = rf_msg {
             msg.join(&r);
         }
+        // Everything this thread does from now on comes after the message.
+        run.clock.tick(t);
         if msg != crate::clock::VectorClock::new() {
             self.run.write_clocks.insert(id, msg);
         }

@@ -104,6 +104,10 @@ pub(crate) struct RunState {
     pub token: ReplayToken,
     pub steps: u64,
     pub current: Option<ThreadId>,
+    /// Objects known by address, numbered for this execution.
+    pub addresses: FxHashMap<Loc, Loc>,
+    /// The next number for an object first used by a new event.
+    pub next_fresh: u64,
 }
 
 impl RunState {
@@ -116,6 +120,8 @@ impl RunState {
         self.token = ReplayToken::default();
         self.steps = 0;
         self.current = None;
+        self.addresses.clear();
+        self.next_fresh = 0;
     }
 
     pub(crate) fn thread(&mut self, t: ThreadId) -> &mut ThreadRun {

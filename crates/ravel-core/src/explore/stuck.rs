@@ -17,6 +17,11 @@ impl Engine<'_> {
             let ThreadState::Pending(op, span) = run.state else {
                 continue;
             };
+            let locs = op.locations();
+            let op = op.with_locations([
+                locs[0].and_then(|l| self.canonical(l)),
+                locs[1].and_then(|l| self.canonical(l)),
+            ]);
             let waits = match op {
                 Op::Lock(l) => match self.holder(l) {
                     Some((h, at)) => format!(

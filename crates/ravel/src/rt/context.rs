@@ -1,0 +1,137 @@
+//! The execution context of the OS thread running a model: which model thread runs, how to
+//! suspend it, and the per-execution tables the facade needs (object numbers, spawn requests,
+//! thread names, thread-locals, park tokens).
+
+use corosensei::Yielder;
+use ravel_core::event::{Loc, Op, OpResult, Request, SourceSpan, ThreadId};
+use std::any::Any;
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use super::ObjectId;
+
+pub(crate) type ModelYielder = Yielder<OpResult, Request>;
+
+/// A thread body with its lifetime erased; see `program.rs` for why that is sound.
+pub(crate) type ThreadBody = Box<dyn FnOnce() + 'static>;
+
+/// A spawn waiting for the engine to assign the child's id.
+pub(crate) struct SpawnRequest {
+    pub body: ThreadBody,
+    pub name: Option<String>,
+    pub stack_size: Option<usize>,
+}
+
+/// Per-OS-thread state while a model runs.
+#[derive(Default)]
+pub(crate) struct Context {
+    pub execution: Cell<u64>,
+    pub current: Cell<ThreadId>,
+    pub yielders: RefCell<Vec<*const ModelYielder>>,
+    pub resolved: RefCell<HashMap<Loc, Loc>>,
+    pub pending_spawn: RefCell<Option<SpawnRequest>>,
+    pub tearing_down: Cell<bool>,
+    pub names: RefCell<Vec<Option<String>>>,
+    pub locals: RefCell<HashMap<(ThreadId, usize), Rc<dyn Any>>>,
+    pub park_tokens: RefCell<Vec<Rc<crate::sync::atomic::AtomicBool>>>,
+}
+
+impl std::fmt::Debug for Context {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Context")
+            .field("execution", &self.execution.get())
+            .field("current", &self.current.get())
+            .finish()
+    }
+}
+
+thread_local! {
+    static CONTEXT: RefCell<Option<Rc<Context>>> = const { RefCell::new(None) };
+}
+
+/// Installs `ctx` for the duration of `f`.
+pub(crate) fn enter<R>(ctx: Rc<Context>, f: impl FnOnce() -> R) -> R {
+    struct Restore(Option<Rc<Context>>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            let old = self.0.take();
+            CONTEXT.with(|c| *c.borrow_mut() = old);
+        }
+    }
+    let old = CONTEXT.with(|c| c.borrow_mut().replace(ctx));
+    let _restore = Restore(old);
+    f()
+}
+
+/// The running model's context. Using a ravel primitive outside `ravel::model` is misuse.
+pub(crate) fn with_context<R>(f: impl FnOnce(&Rc<Context>) -> R) -> R {
+    let ctx = CONTEXT.with(|c| c.borrow().clone());
+    match ctx {
+        Some(ctx) => f(&ctx),
+        None => panic!(
+            "ravel primitives can only be used inside `ravel::model` (or a `ravel::Builder`'s \
+             `check`/`explore`)"
+        ),
+    }
+}
+
+/// Whether a model is running on this OS thread.
+pub(crate) fn in_model() -> bool {
+    CONTEXT.with(|c| c.borrow().is_some())
+}
+
+/// The model thread that is running.
+pub(crate) fn current_thread() -> ThreadId {
+    with_context(|ctx| ctx.current.get())
+}
+
+/// Asks the engine to perform `op` for the running model thread and waits for the answer.
+pub(crate) fn perform(op: Op, span: SourceSpan) -> OpResult {
+    let (yielder, tearing_down) = with_context(|ctx| {
+        let t = ctx.current.get();
+        let y = ctx.yielders.borrow().get(t.index()).copied();
+        (y, ctx.tearing_down.get())
+    });
+    if tearing_down {
+        // The execution is being abandoned and this thread is unwinding: destructors may still
+        // call into ravel, and must neither block nor panic.
+        return passive_result(op);
+    }
+    let yielder = yielder.expect("every running model thread has a yielder");
+    // SAFETY: the pointer was stored by this thread's coroutine body from the `&Yielder` it
+    // received, and that coroutine is the one executing this code: it is alive and suspended
+    // only inside this call, so the yielder outlives the borrow.
+    unsafe { (*yielder).suspend(Request::Op(op, span)) }
+}
+
+/// Performs an operation on shared objects, caching the numbers the engine gives them.
+pub(crate) fn perform_on(objects: &[&ObjectId], make: impl FnOnce(&[Loc]) -> Op, span: SourceSpan) -> OpResult {
+    let execution = with_context(|ctx| ctx.execution.get());
+    let locs: Vec<Loc> = objects.iter().map(|o| o.loc(execution)).collect();
+    let result = perform(make(&locs), span);
+    if locs.iter().any(|l| l.is_unresolved()) {
+        with_context(|ctx| {
+            let resolved = ctx.resolved.borrow();
+            for (obj, loc) in objects.iter().zip(&locs) {
+                if let Some(&number) = resolved.get(loc) {
+                    obj.remember(execution, number);
+                }
+            }
+        });
+    }
+    result
+}
+
+fn passive_result(op: Op) -> OpResult {
+    match op {
+        Op::Load { init, .. } | Op::Rmw { init, .. } => OpResult::Value(init),
+        Op::CompareExchange { init, .. } => OpResult::Cas {
+            value: init,
+            ok: false,
+        },
+        Op::TryLock(_) => OpResult::Bool(false),
+        Op::CondWake { .. } => OpResult::Woken(false),
+        _ => OpResult::Unit,
+    }
+}

@@ -1,0 +1,74 @@
+//! Identity of shared objects (atomics, mutexes, condition variables) across executions.
+//!
+//! Constructors are `const fn` so that statics work, so an object cannot be numbered when it is
+//! built. It is numbered by the engine at its first use in each execution (see
+//! `ravel_core::event::Loc::unresolved`), and the number is cached inside the object so that
+//! moving the object afterwards keeps its identity.
+
+use ravel_core::event::Loc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Execution numbers are unique in the process, so a cache filled in one execution (or by a model
+/// running on another OS thread) is never mistaken for the current one.
+static NEXT_EXECUTION: AtomicU64 = AtomicU64::new(1);
+
+/// A fresh execution number.
+pub(crate) fn next_execution() -> u64 {
+    // Relaxed: only uniqueness matters, not ordering with other memory.
+    NEXT_EXECUTION.fetch_add(1, Ordering::Relaxed)
+}
+
+const LOC_BITS: u32 = 24;
+
+/// The identity cache of a shared object: the execution it was numbered in and its number,
+/// packed in one word so statics can hold it.
+#[derive(Debug)]
+pub(crate) struct ObjectId {
+    packed: AtomicU64,
+}
+
+impl ObjectId {
+    pub(crate) const fn new() -> ObjectId {
+        ObjectId {
+            packed: AtomicU64::new(0),
+        }
+    }
+
+    /// The location to name in an operation: the cached number, or the address to resolve.
+    pub(crate) fn loc(&self, execution: u64) -> Loc {
+        // Relaxed: the cache is private to the OS thread running the model; races between two
+        // models sharing a static only cause a re-resolution by address, which is exact.
+        let packed = self.packed.load(Ordering::Relaxed);
+        if packed >> LOC_BITS == execution & ((1 << (64 - LOC_BITS)) - 1) && packed != 0 {
+            Loc(packed & ((1 << LOC_BITS) - 1))
+        } else {
+            Loc::unresolved(self as *const ObjectId as usize)
+        }
+    }
+
+    /// Remembers the number the engine gave this object.
+    pub(crate) fn remember(&self, execution: u64, loc: Loc) {
+        if loc.0 < (1 << LOC_BITS) {
+            let packed = ((execution & ((1 << (64 - LOC_BITS)) - 1)) << LOC_BITS) | loc.0;
+            self.packed.store(packed, Ordering::Relaxed);
+        }
+    }
+
+    /// The address key the engine resolves.
+    pub(crate) fn address(&self) -> Loc {
+        Loc::unresolved(self as *const ObjectId as usize)
+    }
+}
+
+impl Clone for ObjectId {
+    /// A clone is a different object.
+    fn clone(&self) -> ObjectId {
+        ObjectId::new()
+    }
+}
+
+impl Default for ObjectId {
+    fn default() -> ObjectId {
+        ObjectId::new()
+    }
+}

@@ -1,0 +1,171 @@
+//! The user's closure as a [`Program`] the engine can run again and again: every model thread is
+//! a coroutine on the OS thread that called `ravel::model`, on a pooled stack.
+//!
+//! Thread bodies may borrow from their parent (scoped threads) or from the closure given to the
+//! model, so their lifetimes are erased when the coroutine is created. This is sound because no
+//! coroutine outlives an execution: each one either returns, or is unwound by `abort` before the
+//! execution ends, newest thread first so that scoped children go before the parents whose frames
+//! they borrow from; and the model closure outlives the whole exploration.
+
+use super::context::{Context, ModelYielder, SpawnRequest, ThreadBody};
+use super::object::next_execution;
+use super::panics;
+use super::stacks::StackPool;
+use corosensei::stack::DefaultStack;
+use corosensei::{Coroutine, CoroutineResult};
+use ravel_core::event::{Loc, OpResult, Program, Request, SourceSpan, ThreadId};
+use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
+use std::rc::Rc;
+
+enum ThreadEnd {
+    Finished,
+    Panicked(String, Option<SourceSpan>),
+}
+
+type ModelCoroutine = Coroutine<OpResult, Request, ThreadEnd, DefaultStack>;
+
+/// Runs a model closure as a [`Program`].
+pub(crate) struct CoroutineProgram<'f> {
+    body: &'f (dyn Fn() + 'f),
+    ctx: Rc<Context>,
+    threads: Vec<Option<ModelCoroutine>>,
+    stacks: StackPool,
+}
+
+impl std::fmt::Debug for CoroutineProgram<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CoroutineProgram")
+            .field("threads", &self.threads.len())
+            .finish()
+    }
+}
+
+impl<'f> CoroutineProgram<'f> {
+    pub(crate) fn new(body: &'f (dyn Fn() + 'f), ctx: Rc<Context>, stack_size: usize) -> Self {
+        CoroutineProgram {
+            body,
+            ctx,
+            threads: Vec::new(),
+            stacks: StackPool::new(stack_size),
+        }
+    }
+
+    fn create(&mut self, t: ThreadId, body: ThreadBody, stack_size: Option<usize>) {
+        let stack = self.stacks.take(stack_size);
+        let ctx = self.ctx.clone();
+        let entry = move |yielder: &ModelYielder, _start: OpResult| -> ThreadEnd {
+            {
+                let mut ys = ctx.yielders.borrow_mut();
+                if ys.len() <= t.index() {
+                    ys.resize(t.index() + 1, std::ptr::null());
+                }
+                ys[t.index()] = yielder as *const ModelYielder;
+            }
+            match catch_unwind(AssertUnwindSafe(body)) {
+                Ok(()) => ThreadEnd::Finished,
+                Err(payload) => {
+                    if ctx.tearing_down.get() {
+                        // The engine abandoned the execution: keep unwinding to the coroutine's
+                        // root, which is how the coroutine library tears a stack down.
+                        resume_unwind(payload);
+                    }
+                    drop(payload);
+                    let (message, span) = panics::take_last();
+                    ThreadEnd::Panicked(message, span)
+                }
+            }
+        };
+        // SAFETY: `entry` and the body it owns may borrow data that is not 'static (the model
+        // closure, a scoped thread's environment). The module comment explains why every such
+        // borrow outlives the coroutine: it finishes or is unwound before the execution ends.
+        let co = unsafe { Coroutine::with_stack_unchecked(stack, entry) };
+        if self.threads.len() <= t.index() {
+            self.threads.resize_with(t.index() + 1, || None);
+        }
+        self.threads[t.index()] = Some(co);
+    }
+
+    fn release(&mut self, t: ThreadId) {
+        if let Some(co) = self.threads.get_mut(t.index()).and_then(Option::take) {
+            if co.done() {
+                self.stacks.give_back(co.into_stack());
+            }
+        }
+    }
+}
+
+impl<'f> Program for CoroutineProgram<'f> {
+    fn start(&mut self) -> Request {
+        self.abort();
+        self.ctx.execution.set(next_execution());
+        self.ctx.resolved.borrow_mut().clear();
+        self.ctx.names.borrow_mut().clear();
+        self.ctx.locals.borrow_mut().clear();
+        self.ctx.park_tokens.borrow_mut().clear();
+        self.ctx.yielders.borrow_mut().clear();
+        let body: &'f (dyn Fn() + 'f) = self.body;
+        let main: Box<dyn FnOnce() + 'f> = Box::new(move || body());
+        // SAFETY: lifetime erasure only; see the module comment.
+        let main: ThreadBody = unsafe { std::mem::transmute::<Box<dyn FnOnce() + 'f>, ThreadBody>(main) };
+        self.create(ThreadId::MAIN, main, None);
+        self.resume(ThreadId::MAIN, OpResult::Unit)
+    }
+
+    fn resume(&mut self, t: ThreadId, result: OpResult) -> Request {
+        if let OpResult::Spawned(child) = result {
+            let request: Option<SpawnRequest> = self.ctx.pending_spawn.borrow_mut().take();
+            if let Some(req) = request {
+                {
+                    let mut names = self.ctx.names.borrow_mut();
+                    if names.len() <= child.index() {
+                        names.resize(child.index() + 1, None);
+                    }
+                    names[child.index()] = req.name;
+                }
+                self.create(child, req.body, req.stack_size);
+            }
+        }
+        self.ctx.current.set(t);
+        let Some(co) = self.threads.get_mut(t.index()).and_then(Option::as_mut) else {
+            return Request::Finished;
+        };
+        match co.resume(result) {
+            CoroutineResult::Yield(request) => request,
+            CoroutineResult::Return(end) => {
+                self.release(t);
+                match end {
+                    ThreadEnd::Finished => Request::Finished,
+                    ThreadEnd::Panicked(message, span) => Request::Panicked { message, span },
+                }
+            }
+        }
+    }
+
+    fn abort(&mut self) {
+        self.ctx.tearing_down.set(true);
+        for t in (0..self.threads.len()).rev() {
+            if let Some(mut co) = self.threads[t].take() {
+                self.ctx.current.set(ThreadId(t as u32));
+                co.force_unwind();
+                self.stacks.give_back(co.into_stack());
+            }
+        }
+        self.threads.clear();
+        self.ctx.tearing_down.set(false);
+        self.ctx.pending_spawn.borrow_mut().take();
+    }
+
+    fn resolved(&mut self, address: Loc, loc: Loc) {
+        self.ctx.resolved.borrow_mut().insert(address, loc);
+    }
+
+    fn thread_name(&self, thread: ThreadId) -> Option<String> {
+        self.ctx.names.borrow().get(thread.index()).cloned().flatten()
+    }
+}
+
+impl Drop for CoroutineProgram<'_> {
+    fn drop(&mut self) {
+        self.abort();
+    }
+}

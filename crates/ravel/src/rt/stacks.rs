@@ -1,0 +1,49 @@
+//! A pool of coroutine stacks reused across executions. Allocating a fresh stack per thread per
+//! execution (mmap/munmap) is where loom spends most of its time; reuse makes thread creation
+//! nearly free.
+
+use corosensei::stack::DefaultStack;
+
+/// Stacks of one size, ready for reuse.
+pub(crate) struct StackPool {
+    size: usize,
+    free: Vec<DefaultStack>,
+}
+
+impl StackPool {
+    pub(crate) fn new(size: usize) -> StackPool {
+        StackPool {
+            size,
+            free: Vec::new(),
+        }
+    }
+
+    /// A stack of at least `size` bytes (the pool's size when `None`).
+    pub(crate) fn take(&mut self, size: Option<usize>) -> DefaultStack {
+        match size {
+            Some(s) if s > self.size => DefaultStack::new(s).expect("cannot allocate a coroutine stack"),
+            _ => self
+                .free
+                .pop()
+                .unwrap_or_else(|| DefaultStack::new(self.size).expect("cannot allocate a coroutine stack")),
+        }
+    }
+
+    /// Returns a stack for reuse.
+    pub(crate) fn give_back(&mut self, stack: DefaultStack) {
+        use corosensei::stack::Stack;
+        let len = stack.base().get() - stack.limit().get();
+        if len >= self.size && self.free.len() < 256 {
+            self.free.push(stack);
+        }
+    }
+}
+
+impl std::fmt::Debug for StackPool {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StackPool")
+            .field("size", &self.size)
+            .field("free", &self.free.len())
+            .finish()
+    }
+}
