@@ -339,19 +339,22 @@ pub enum Op {
     Spawn,
     /// Wait for a thread to finish.
     Join(ThreadId),
-    /// Release `mutex` and start waiting on the condition variable `cv`, in one atomic step (so no
-    /// notification can slip in between).
+    /// Start waiting on the condition variable `cv` and release `mutex`. The wait starts before
+    /// the release in program order, so a notification that follows the release is never missed.
     CondWait {
         /// The condition variable.
         cv: Loc,
         /// The mutex the waiter holds.
         mutex: Loc,
     },
-    /// Return from a wait begun by [`Op::CondWait`]: blocks until `cv` is notified; a spurious
-    /// wake-up is explored as well. Answers [`OpResult::Woken`].
+    /// Return from a wait begun by [`Op::CondWait`]: blocks until `cv` is notified (a waiter
+    /// nobody notifies is a deadlock); waking without the notification, spuriously, is explored as
+    /// well. Answers [`OpResult::Woken`].
     CondWake {
         /// The condition variable.
         cv: Loc,
+        /// A timed wait: it may also return without a notification (a time-out).
+        timed: bool,
     },
     /// Wake threads waiting on `cv`.
     Notify {
@@ -403,7 +406,7 @@ impl Op {
                 loc_name(cv),
                 loc_name(mutex)
             ),
-            Op::CondWake { cv } => format!("wake from condvar {}", loc_name(cv)),
+            Op::CondWake { cv, .. } => format!("wake from condvar {}", loc_name(cv)),
             Op::Notify { cv, all } => format!(
                 "notify_{} condvar {}",
                 if all { "all" } else { "one" },
@@ -439,8 +442,8 @@ impl Op {
             | Op::Rmw { loc, .. }
             | Op::CompareExchange { loc, .. } => [Some(loc), None],
             Op::Lock(l) | Op::TryLock(l) | Op::Unlock(l) => [Some(l), None],
-            Op::CondWait { cv, mutex } => [Some(mutex), Some(cv)],
-            Op::CondWake { cv } | Op::Notify { cv, .. } => [Some(cv), None],
+            Op::CondWait { cv, mutex } => [Some(cv), Some(mutex)],
+            Op::CondWake { cv, .. } | Op::Notify { cv, .. } => [Some(cv), None],
             Op::Fence(_) | Op::Spawn | Op::Join(_) | Op::Yield | Op::CellAccess { .. } => {
                 [None, None]
             }
@@ -458,7 +461,7 @@ impl Op {
             | Op::Lock(loc)
             | Op::TryLock(loc)
             | Op::Unlock(loc)
-            | Op::CondWake { cv: loc }
+            | Op::CondWake { cv: loc, .. }
             | Op::Notify { cv: loc, .. } => {
                 if let Some(l) = first {
                     *loc = l;
@@ -466,10 +469,10 @@ impl Op {
             }
             Op::CondWait { cv, mutex } => {
                 if let Some(l) = first {
-                    *mutex = l;
+                    *cv = l;
                 }
                 if let Some(l) = locs[1] {
-                    *cv = l;
+                    *mutex = l;
                 }
             }
             Op::Fence(_) | Op::Spawn | Op::Join(_) | Op::Yield | Op::CellAccess { .. } => {}

@@ -437,9 +437,9 @@ impl Engine<'_> {
                 Some(l) => self.graph.value_of(l, self.graph.co_max(l)) == 0,
                 None => true,
             },
-            Op::CondWake { cv } => self
-                .canonical(cv)
-                .is_none_or(|cv| self.wake_possible(t, cv)),
+            Op::CondWake { cv, timed } => {
+                timed || self.canonical(cv).is_some_and(|cv| self.wake_possible(cv, t))
+            }
             _ => true,
         }
     }

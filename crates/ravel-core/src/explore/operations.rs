@@ -111,15 +111,15 @@ impl Engine<'_> {
                 OpResult::Unit
             }
             Op::CondWait { cv, mutex } => {
-                self.write(t, mutex, 0, 0, WriteMode::Release, false, span)?;
-                self.run.thread(t).held.retain(|&(h, _)| h != mutex);
                 let rlx = ReadMode::Relaxed;
                 let (id, _) = self.read(t, cv, 0, rlx, rlx, ReadKind::WaitStart, span)?;
                 let since = self.graph.read(id).rf;
                 self.run.thread(t).wait_since = Some((cv, since));
+                self.write(t, mutex, 0, 0, WriteMode::Release, false, span)?;
+                self.run.thread(t).held.retain(|&(h, _)| h != mutex);
                 OpResult::Unit
             }
-            Op::CondWake { cv } => {
+            Op::CondWake { cv, .. } => {
                 let since = self.wait_since(t, cv);
                 let rlx = ReadMode::Relaxed;
                 let kind = ReadKind::WaitWake { since };
@@ -167,16 +167,9 @@ impl Engine<'_> {
         }
     }
 
-    /// Whether a wait on `cv` can return now: a newer notification exists, or a spurious wake-up
-    /// is still allowed (one per notification count, so waiting loops terminate).
-    pub(crate) fn wake_possible(&self, t: ThreadId, cv: Loc) -> bool {
-        let since = self.wait_since(t, cv);
-        let newer = self.graph.co_next(cv, since).is_some();
-        let spurious_ok = self
-            .run
-            .thread_ref(t)
-            .is_some_and(|r| r.last_spurious != Some((cv, since)));
-        newer || spurious_ok
+    /// Whether a wait on `cv` can return now: a notification newer than its start exists.
+    pub(crate) fn wake_possible(&self, cv: Loc, t: ThreadId) -> bool {
+        self.graph.co_next(cv, self.wait_since(t, cv)).is_some()
     }
 
     /// A spin-loop iteration ends. If it read exactly what the previous one read and wrote

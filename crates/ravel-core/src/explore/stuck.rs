@@ -33,7 +33,7 @@ impl Engine<'_> {
                     None => format!("waits for mutex {}", loc_name(l)),
                 },
                 Op::Join(c) => format!("waits for thread {} to finish", self.name(c)),
-                Op::CondWake { cv } => format!(
+                Op::CondWake { cv, .. } => format!(
                     "waits on condvar {}, which is never notified again",
                     loc_name(cv)
                 ),

@@ -1,7 +1,9 @@
 //! A condition variable, shaped like `std::sync::Condvar`. Waiting releases the mutex and starts
 //! waiting in one step, so no notification is lost in between; a notification sent before the
-//! wait began is lost, as in std, and a waiter left behind is reported as a deadlock. Spurious
-//! wake-ups are explored, at most once per notification, so waiting loops terminate.
+//! wait began is lost, as in std, and a waiter nobody notifies is reported as a deadlock (a
+//! spurious wake-up may rescue it on a real machine, but nothing guarantees one). Waking without
+//! the notification is explored whenever a waiter wakes, at most once per notification so waiting
+//! loops terminate; timed waits may also time out at any point.
 //!
 //! Deviation: `notify_one` wakes every waiter, which std permits (any of them may see a spurious
 //! wake-up), so bugs that need `notify_one` to wake the *wrong* thread are not found.
@@ -41,6 +43,7 @@ impl Condvar {
     fn wait_inner<'a, T: ?Sized>(
         &self,
         guard: MutexGuard<'a, T>,
+        timed: bool,
         span: SourceSpan,
     ) -> (LockResult<MutexGuard<'a, T>>, bool) {
         let mutex = guard.mutex;
@@ -54,7 +57,7 @@ impl Condvar {
             span,
         );
         let notified = matches!(
-            perform_on(&[&self.id], |l| Op::CondWake { cv: l[0] }, span),
+            perform_on(&[&self.id], |l| Op::CondWake { cv: l[0], timed }, span),
             OpResult::Woken(true)
         );
         perform_on(&[&mutex.id], |l| Op::Lock(l[0]), span);
@@ -64,7 +67,7 @@ impl Condvar {
     /// Releases the lock, waits for a notification (or a spurious wake-up), and relocks.
     #[track_caller]
     pub fn wait<'a, T: ?Sized>(&self, guard: MutexGuard<'a, T>) -> LockResult<MutexGuard<'a, T>> {
-        self.wait_inner(guard, SourceSpan::caller()).0
+        self.wait_inner(guard, false, SourceSpan::caller()).0
     }
 
     /// Waits while `condition` holds.
@@ -79,7 +82,7 @@ impl Condvar {
     {
         let span = SourceSpan::caller();
         while condition(&mut *guard) {
-            guard = self.wait_inner(guard, span).0?;
+            guard = self.wait_inner(guard, false, span).0?;
         }
         Ok(guard)
     }
@@ -91,7 +94,7 @@ impl Condvar {
         guard: MutexGuard<'a, T>,
         _timeout: Duration,
     ) -> LockResult<(MutexGuard<'a, T>, WaitTimeoutResult)> {
-        let (result, notified) = self.wait_inner(guard, SourceSpan::caller());
+        let (result, notified) = self.wait_inner(guard, true, SourceSpan::caller());
         match result {
             Ok(g) => Ok((g, WaitTimeoutResult(!notified))),
             Err(e) => Err(std::sync::PoisonError::new((
@@ -117,7 +120,7 @@ impl Condvar {
             if !condition(&mut *guard) {
                 return Ok((guard, WaitTimeoutResult(false)));
             }
-            let (result, notified) = self.wait_inner(guard, span);
+            let (result, notified) = self.wait_inner(guard, true, span);
             guard = match result {
                 Ok(g) => g,
                 Err(e) => {
