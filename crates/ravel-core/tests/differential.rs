@@ -5,7 +5,7 @@
 mod support;
 
 use proptest::prelude::*;
-use ravel_core::explore::{explore, ExploreConfig};
+use ravel_core::explore::{explore, ExploreConfig, Strategy as Search};
 use ravel_core::model::MemoryModelKind;
 use std::collections::BTreeSet;
 use support::{Instr, Script, ScriptProgram};
@@ -43,6 +43,16 @@ fn script() -> impl Strategy<Value = Script> {
     })
 }
 
+fn sample(script: &Script, strategy: Search) -> BTreeSet<Vec<u64>> {
+    let mut program = ScriptProgram::new(script.clone());
+    let mut config = ExploreConfig::new(MemoryModelKind::Sc.model());
+    config.strategy = strategy;
+    config.max_executions = Some(200);
+    let outcome = explore(&mut program, &config);
+    assert!(outcome.reports.is_empty(), "{}", outcome.reports[0]);
+    program.finals.into_iter().collect()
+}
+
 fn run(script: &Script, naive: bool) -> (u64, BTreeSet<Vec<u64>>, BTreeSet<String>) {
     let mut program = ScriptProgram::new(script.clone());
     let mut config = ExploreConfig::new(MemoryModelKind::Sc.model());
@@ -68,5 +78,11 @@ proptest! {
         prop_assert_eq!(&optimal_states, &naive_states);
         prop_assert_eq!(optimal_count as usize, optimal_graphs.len(), "explored a class twice");
         prop_assert_eq!(&optimal_graphs, &naive_graphs);
+        // Sampling strategies only ever reach states the exhaustive search reaches.
+        for strategy in [Search::Random { seed: 1 }, Search::Pct { depth: 2, seed: 1 }] {
+            let states = sample(&script, strategy);
+            prop_assert!(states.is_subset(&optimal_states));
+            prop_assert!(!states.is_empty());
+        }
     }
 }

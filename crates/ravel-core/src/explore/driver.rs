@@ -249,7 +249,13 @@ impl Engine<'_> {
             let ThreadState::Pending(op, span) = self.run.thread(t).state else {
                 unreachable!("picked threads have a pending operation");
             };
-            let op = self.resolve_locations(t, op)?;
+            let op = match self.resolve_locations(t, op)? {
+                Op::CellAccess { loc, write } => Op::CellAccess {
+                    loc: self.cell_number(loc),
+                    write,
+                },
+                op => op,
+            };
             self.run.steps += 1;
             self.run.token.push_step(t);
             self.run.current = Some(t);
@@ -302,14 +308,17 @@ impl Engine<'_> {
             Request::Finished => self.finish_thread(t),
             Request::Panicked { message, span } => Err(Stop::Found(Finding {
                 kind: FindingKind::Panic,
-                summary: format!("thread {t} panicked: {message}"),
+                summary: format!(
+                    "thread {t} panicked: {}",
+                    message.lines().next().unwrap_or_default()
+                ),
                 sides: vec![Access {
                     thread: t,
                     thread_name: None,
-                    operation: format!("panicked with `{message}`"),
+                    operation: "panicked".to_string(),
                     span,
                 }],
-                details: vec![],
+                details: message.lines().map(|l| format!("| {l}")).collect(),
                 hint: None,
             })),
         }

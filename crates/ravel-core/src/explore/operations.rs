@@ -141,7 +141,6 @@ impl Engine<'_> {
                 OpResult::Unit
             }
             Op::CellAccess { loc, write } => {
-                let loc = self.cell_number(loc);
                 let clock = self.run.thread(t).clock.clone();
                 if let Some(f) = self.run.cells.access(loc, t, write, &clock, span) {
                     return Err(Stop::Found(f));
@@ -152,7 +151,7 @@ impl Engine<'_> {
     }
 
     /// Cells are not graph events; they are numbered in order of first access, for reports.
-    fn cell_number(&mut self, loc: Loc) -> Loc {
+    pub(crate) fn cell_number(&mut self, loc: Loc) -> Loc {
         if !loc.is_unresolved() {
             return loc;
         }

@@ -61,7 +61,7 @@ impl Condvar {
             OpResult::Woken(true)
         );
         perform_on(&[&mutex.id], |l| Op::Lock(l[0]), span);
-        (mutex.guard(), notified)
+        (mutex.guard(span), notified)
     }
 
     /// Releases the lock, waits for a notification (or a spurious wake-up), and relocks.

@@ -28,6 +28,8 @@ unsafe impl<T: ?Sized + Send> Sync for Mutex<T> {}
 /// Access to the data of a locked [`Mutex`]; unlocks when dropped.
 pub struct MutexGuard<'a, T: ?Sized> {
     pub(crate) mutex: &'a Mutex<T>,
+    /// Where the lock was taken: `Drop` cannot see its caller, so the release is reported there.
+    pub(crate) locked_at: SourceSpan,
 }
 
 impl<T> Mutex<T> {
@@ -71,21 +73,26 @@ impl<T: ?Sized> Mutex<T> {
     /// Acquires the lock, waiting while another thread holds it.
     #[track_caller]
     pub fn lock(&self) -> LockResult<MutexGuard<'_, T>> {
-        perform_on(&[&self.id], |l| Op::Lock(l[0]), SourceSpan::caller());
-        self.guard()
+        let span = SourceSpan::caller();
+        perform_on(&[&self.id], |l| Op::Lock(l[0]), span);
+        self.guard(span)
     }
 
     /// Acquires the lock if it is free.
     #[track_caller]
     pub fn try_lock(&self) -> TryLockResult<MutexGuard<'_, T>> {
-        match perform_on(&[&self.id], |l| Op::TryLock(l[0]), SourceSpan::caller()) {
-            OpResult::Bool(true) => self.guard().map_err(TryLockError::Poisoned),
+        let span = SourceSpan::caller();
+        match perform_on(&[&self.id], |l| Op::TryLock(l[0]), span) {
+            OpResult::Bool(true) => self.guard(span).map_err(TryLockError::Poisoned),
             _ => Err(TryLockError::WouldBlock),
         }
     }
 
-    pub(crate) fn guard(&self) -> LockResult<MutexGuard<'_, T>> {
-        let guard = MutexGuard { mutex: self };
+    pub(crate) fn guard(&self, locked_at: SourceSpan) -> LockResult<MutexGuard<'_, T>> {
+        let guard = MutexGuard {
+            mutex: self,
+            locked_at,
+        };
         if self.is_poisoned() {
             Err(PoisonError::new(guard))
         } else {
@@ -106,14 +113,13 @@ impl<T: ?Sized> Mutex<T> {
 }
 
 impl<T: ?Sized> Drop for MutexGuard<'_, T> {
-    #[track_caller]
     fn drop(&mut self) {
         if std::thread::panicking() {
             self.mutex
                 .poisoned_in
                 .store(Mutex::<T>::execution(), Ordering::Relaxed);
         }
-        perform_on(&[&self.mutex.id], |l| Op::Unlock(l[0]), SourceSpan::caller());
+        perform_on(&[&self.mutex.id], |l| Op::Unlock(l[0]), self.locked_at);
     }
 }
 
