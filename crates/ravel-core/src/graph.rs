@@ -179,7 +179,9 @@ impl ExecutionGraph {
 
     /// How many events `thread` has.
     pub fn thread_len(&self, thread: ThreadId) -> u32 {
-        self.threads.get(thread.index()).map_or(0, |t| t.len() as u32)
+        self.threads
+            .get(thread.index())
+            .map_or(0, |t| t.len() as u32)
     }
 
     /// The events of `thread`, in program order.

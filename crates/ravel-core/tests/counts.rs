@@ -11,7 +11,11 @@ fn count(script: Script) -> (u64, u64) {
     let mut program = ScriptProgram::new(script);
     let config = ExploreConfig::new(MemoryModelKind::Sc.model());
     let outcome = explore(&mut program, &config);
-    assert!(outcome.reports.is_empty(), "unexpected finding: {}", outcome.reports[0]);
+    assert!(
+        outcome.reports.is_empty(),
+        "unexpected finding: {}",
+        outcome.reports[0]
+    );
     assert!(outcome.complete);
     (outcome.executions, outcome.redundant)
 }
@@ -31,7 +35,10 @@ fn lastzero(n: u64) -> Script {
     }
     let mut threads = vec![reader];
     for j in 1..=n {
-        threads.push(vec![Instr::Load(100 + j - 1, 0), Instr::StoreReg(100 + j, 0, 1)]);
+        threads.push(vec![
+            Instr::Load(100 + j - 1, 0),
+            Instr::StoreReg(100 + j, 0, 1),
+        ]);
     }
     Script::new(threads, vec![])
 }
@@ -42,8 +49,15 @@ fn casrot(n: u64) -> Script {
 }
 
 fn mutex_counter(n: usize, k: usize) -> Script {
-    let body = [Instr::Lock(9), Instr::Load(1, 0), Instr::StoreReg(1, 0, 1), Instr::Unlock(9)];
-    let threads = (0..n).map(|_| body.iter().copied().cycle().take(4 * k).collect()).collect();
+    let body = [
+        Instr::Lock(9),
+        Instr::Load(1, 0),
+        Instr::StoreReg(1, 0, 1),
+        Instr::Unlock(9),
+    ];
+    let threads = (0..n)
+        .map(|_| body.iter().copied().cycle().take(4 * k).collect())
+        .collect();
     Script::new(threads, vec![1])
 }
 

@@ -19,7 +19,8 @@ fn block() -> impl Strategy<Value = Vec<Instr>> {
         (loc.clone(), reg.clone()).prop_map(|(l, r)| Instr::Load(l, r)),
         (loc.clone(), 1u64..=2).prop_map(|(l, v)| Instr::Store(l, v)),
         (loc.clone(), reg.clone()).prop_map(|(l, r)| Instr::FetchAdd(l, 1, r)),
-        (loc.clone(), 0u64..=2, 1u64..=3, reg.clone()).prop_map(|(l, e, n, r)| Instr::Cas(l, e, n, r)),
+        (loc.clone(), 0u64..=2, 1u64..=3, reg.clone())
+            .prop_map(|(l, e, n, r)| Instr::Cas(l, e, n, r)),
     ];
     (op, any::<bool>()).prop_map(|(op, locked)| {
         if locked {
@@ -65,7 +66,11 @@ fn run(script: &Script, naive: bool) -> (u64, BTreeSet<Vec<u64>>, BTreeSet<Strin
     assert!(outcome.reports.is_empty(), "{}", outcome.reports[0]);
     assert!(outcome.complete, "did not finish: naive={naive} {script:?}");
     let graphs: BTreeSet<String> = outcome.graphs.iter().cloned().collect();
-    (outcome.executions, program.finals.into_iter().collect(), graphs)
+    (
+        outcome.executions,
+        program.finals.into_iter().collect(),
+        graphs,
+    )
 }
 
 proptest! {

@@ -160,7 +160,11 @@ fn lost_wakeup_is_a_deadlock() {
         let _guard = pair.1.wait(guard).unwrap();
         t.join().unwrap();
     });
-    assert!(kinds(&o).contains(&FindingKind::Deadlock), "{:?}", kinds(&o));
+    assert!(
+        kinds(&o).contains(&FindingKind::Deadlock),
+        "{:?}",
+        kinds(&o)
+    );
 }
 
 #[test]

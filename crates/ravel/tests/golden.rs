@@ -9,19 +9,32 @@ use std::path::PathBuf;
 
 fn check(name: &str, f: impl Fn()) {
     let outcome = Builder::new().explore(f);
-    let text = outcome.findings()[0]
-        .render_stable()
-        .replace(&format!("cargo test {}", std::thread::current().name().unwrap_or("")), "cargo test <test>");
-    let path: PathBuf = [env!("CARGO_MANIFEST_DIR"), "tests", "golden", &format!("{name}.txt")]
-        .iter()
-        .collect();
+    let text = outcome.findings()[0].render_stable().replace(
+        &format!("cargo test {}", std::thread::current().name().unwrap_or("")),
+        "cargo test <test>",
+    );
+    let path: PathBuf = [
+        env!("CARGO_MANIFEST_DIR"),
+        "tests",
+        "golden",
+        &format!("{name}.txt"),
+    ]
+    .iter()
+    .collect();
     if std::env::var_os("RAVEL_BLESS").is_some() {
         std::fs::write(&path, &text).unwrap();
         return;
     }
-    let want = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("{}: {e} (run with RAVEL_BLESS=1 to create it)", path.display()));
-    assert_eq!(text, want, "report text changed; rerun with RAVEL_BLESS=1 if intended");
+    let want = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e} (run with RAVEL_BLESS=1 to create it)",
+            path.display()
+        )
+    });
+    assert_eq!(
+        text, want,
+        "report text changed; rerun with RAVEL_BLESS=1 if intended"
+    );
 }
 
 #[test]

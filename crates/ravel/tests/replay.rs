@@ -73,7 +73,10 @@ fn replays(kind: FindingKind, f: fn()) {
         assert_eq!(again.executions(), 1);
         let replayed = &again.findings()[0];
         assert_eq!(replayed.kind(), kind);
-        assert_eq!(replayed.report().finding.sides, first.report().finding.sides);
+        assert_eq!(
+            replayed.report().finding.sides,
+            first.report().finding.sides
+        );
         assert_eq!(replayed.report().trace.len(), first.report().trace.len());
     }
 }
@@ -107,7 +110,10 @@ fn a_token_from_another_program_is_reported_not_crashed() {
         .explore(lost_update);
     // Either the token happens to fit, or ravel says the program diverged: never a crash.
     for f in other.findings() {
-        assert!(matches!(f.kind(), FindingKind::NonDeterminism | FindingKind::Panic));
+        assert!(matches!(
+            f.kind(),
+            FindingKind::NonDeterminism | FindingKind::Panic
+        ));
     }
 }
 

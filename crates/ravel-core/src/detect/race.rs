@@ -80,7 +80,13 @@ fn race(
     write: bool,
     span: SourceSpan,
 ) -> Finding {
-    let what = |w: bool| if w { "non-atomic write" } else { "non-atomic read" };
+    let what = |w: bool| {
+        if w {
+            "non-atomic write"
+        } else {
+            "non-atomic read"
+        }
+    };
     let cell = loc_name(loc);
     Finding {
         kind: FindingKind::DataRace,

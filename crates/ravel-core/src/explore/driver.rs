@@ -112,9 +112,14 @@ pub fn explore(program: &mut dyn Program, config: &ExploreConfig) -> Outcome {
         (Strategy::Pct { depth, seed }, _) => {
             Mode::Sampling(Box::new(PctScheduler::new(*depth, *seed)))
         }
-        (Strategy::Replay(token), _) => Mode::Sampling(Box::new(TokenScheduler::new(token.clone()))),
+        (Strategy::Replay(token), _) => {
+            Mode::Sampling(Box::new(TokenScheduler::new(token.clone())))
+        }
     };
-    let sampling_forever = matches!(config.strategy, Strategy::Random { .. } | Strategy::Pct { .. });
+    let sampling_forever = matches!(
+        config.strategy,
+        Strategy::Random { .. } | Strategy::Pct { .. }
+    );
     let mut engine = Engine {
         program,
         config,
@@ -168,7 +173,9 @@ pub fn explore(program: &mut dyn Program, config: &ExploreConfig) -> Outcome {
                     .iter()
                     .any(|r| r.finding.kind == finding.kind && r.finding.sides == finding.sides);
                 if !already {
-                    outcome.reports.push(engine.report(finding, outcome.executions));
+                    outcome
+                        .reports
+                        .push(engine.report(finding, outcome.executions));
                 }
                 if !config.keep_going {
                     outcome.complete = false;
@@ -364,10 +371,7 @@ impl Engine<'_> {
                 });
                 stay.unwrap_or_else(|| {
                     let after = current.map_or(0, |c| c.0 + 1);
-                    *enabled
-                        .iter()
-                        .find(|t| t.0 >= after)
-                        .unwrap_or(&enabled[0])
+                    *enabled.iter().find(|t| t.0 >= after).unwrap_or(&enabled[0])
                 })
             }
             Mode::Sampling(s) => s.pick_thread(&enabled, current),
@@ -447,7 +451,10 @@ impl Engine<'_> {
                 None => true,
             },
             Op::CondWake { cv, timed } => {
-                timed || self.canonical(cv).is_some_and(|cv| self.wake_possible(cv, t))
+                timed
+                    || self
+                        .canonical(cv)
+                        .is_some_and(|cv| self.wake_possible(cv, t))
             }
             _ => true,
         }

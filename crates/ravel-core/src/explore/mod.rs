@@ -10,9 +10,8 @@
 //! - [`Strategy::Random`] and [`Strategy::Pct`] sample; [`Strategy::Replay`] follows a token.
 
 mod driver;
-mod operations;
-mod stuck;
 mod interleavings;
+mod operations;
 mod pct;
 mod random;
 mod replay_token;
@@ -20,9 +19,10 @@ mod revisit;
 mod run_state;
 mod scheduler;
 mod strategy;
+mod stuck;
 
 pub use driver::{explore, ExploreConfig};
 pub use replay_token::{ReplayToken, TokenError};
-pub use scheduler::Scheduler;
 pub use run_state::TraceStep;
+pub use scheduler::Scheduler;
 pub use strategy::Strategy;

@@ -6,8 +6,8 @@ use super::revisit::WorkItem;
 use super::run_state::SpinBlock;
 use crate::detect::FindingKind;
 use crate::event::{
-    FenceMode, Loc, Op, OpResult, ReadMode, RmwKind, RmwUpdate, SourceSpan, ThreadId,
-    Value, WriteMode,
+    FenceMode, Loc, Op, OpResult, ReadMode, RmwKind, RmwUpdate, SourceSpan, ThreadId, Value,
+    WriteMode,
 };
 use crate::graph::{EventId, Label, ReadKind, ReadLabel, Source, WriteLabel};
 use crate::view::View;
@@ -52,8 +52,15 @@ impl Engine<'_> {
                 mode,
             } => {
                 let read_mode = mode.read_part();
-                let (_, v) =
-                    self.read(t, loc, init, read_mode, read_mode, ReadKind::Rmw(update), span)?;
+                let (_, v) = self.read(
+                    t,
+                    loc,
+                    init,
+                    read_mode,
+                    read_mode,
+                    ReadKind::Rmw(update),
+                    span,
+                )?;
                 self.write(t, loc, init, update.apply(v), mode.write_part(), true, span)?;
                 OpResult::Value(v)
             }
@@ -66,7 +73,11 @@ impl Engine<'_> {
                 failure,
                 weak,
             } => {
-                let kind = ReadKind::Cas { expected, new, weak };
+                let kind = ReadKind::Cas {
+                    expected,
+                    new,
+                    weak,
+                };
                 let (id, v) = self.read(t, loc, init, success.read_part(), failure, kind, span)?;
                 let ok = self.graph.read(id).write_value(v).is_some();
                 if ok {
@@ -497,7 +508,16 @@ impl Engine<'_> {
             }
             id
         } else {
-            self.new_write(t, WriteLabel { loc, val, mode, rmw }, span)?
+            self.new_write(
+                t,
+                WriteLabel {
+                    loc,
+                    val,
+                    mode,
+                    rmw,
+                },
+                span,
+            )?
         };
         self.run.thread(t).replay_pos += 1;
         if !rmw {
@@ -556,7 +576,11 @@ impl Engine<'_> {
             if let Mode::Optimal(revisits) = &mut self.mode {
                 revisits.add_backward_revisits(&self.graph, id);
             }
-            return if conflict { Err(Stop::Redundant) } else { Ok(id) };
+            return if conflict {
+                Err(Stop::Redundant)
+            } else {
+                Ok(id)
+            };
         }
         let sources = self.graph.sources(loc);
         if let Mode::Sampling(s) = &mut self.mode {

@@ -63,11 +63,6 @@ impl Revisits {
         }
     }
 
-    /// How many alternatives are pending, over all frames (for progress and sharding).
-    pub(crate) fn pending(&self) -> usize {
-        self.frames.iter().map(|f| f.work.len()).sum()
-    }
-
     /// Pushes a backward revisit for every earlier read that `write` may revisit.
     pub(crate) fn add_backward_revisits(&mut self, g: &ExecutionGraph, write: EventId) {
         let w = *g.write(write);
@@ -158,11 +153,9 @@ impl Revisits {
                 let mut keep = g.added_up_to(read);
                 keep.join(&prefix);
                 let mut ng = g.restricted_to(&keep);
-                for (id, e) in g.events() {
-                    if prefix.contains(id) {
-                        ng.event_mut(id).revisitable = false;
-                    }
-                    let _ = e;
+                let kept: Vec<EventId> = ng.events().map(|(id, _)| id).collect();
+                for id in kept.into_iter().filter(|&id| prefix.contains(id)) {
+                    ng.event_mut(id).revisitable = false;
                 }
                 let r = *ng.read(read);
                 ng.set_rf(read, Source::Write(write));

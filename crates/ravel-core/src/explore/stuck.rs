@@ -74,11 +74,7 @@ impl Engine<'_> {
                 continue;
             };
             let Some(spin) = &run.spin else { continue };
-            let locs: Vec<String> = spin
-                .watched
-                .iter()
-                .map(|(l, _)| loc_name(*l))
-                .collect();
+            let locs: Vec<String> = spin.watched.iter().map(|(l, _)| loc_name(*l)).collect();
             details.push(format!(
                 "thread {} spins at {} reading {} and no other thread will write them",
                 self.name(t),

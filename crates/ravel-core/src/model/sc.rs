@@ -95,7 +95,9 @@ impl RelationGraph {
                 indegree[b as usize] += 1;
             }
         }
-        let mut ready: Vec<u32> = (0..n as u32).filter(|&i| indegree[i as usize] == 0).collect();
+        let mut ready: Vec<u32> = (0..n as u32)
+            .filter(|&i| indegree[i as usize] == 0)
+            .collect();
         let mut removed = 0;
         while let Some(a) = ready.pop() {
             removed += 1;

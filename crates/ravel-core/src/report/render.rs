@@ -26,7 +26,12 @@ impl Report {
                 Some(n) => format!("{} `{}`", side.thread, n),
                 None => self.thread_label(side.thread),
             };
-            out.push_str(&format!("  ({}) thread {}: {}\n", i + 1, who, side.operation));
+            out.push_str(&format!(
+                "  ({}) thread {}: {}\n",
+                i + 1,
+                who,
+                side.operation
+            ));
             if let Some(span) = side.span {
                 out.push_str(&format!("      at {span}\n"));
             }
@@ -87,12 +92,18 @@ pub fn describe_step(step: &TraceStep) -> String {
         (Op::CellAccess { .. }, _) => op,
         (_, OpResult::Value(v)) => format!("{op} -> {v}"),
         (_, OpResult::Cas { value, ok }) => {
-            format!("{op} -> {} (read {value})", if ok { "ok" } else { "failed" })
+            format!(
+                "{op} -> {} (read {value})",
+                if ok { "ok" } else { "failed" }
+            )
         }
         (_, OpResult::Bool(b)) => format!("{op} -> {b}"),
         (_, OpResult::Spawned(t)) => format!("{op} -> {t}"),
         (_, OpResult::Woken(n)) => {
-            format!("{op} -> {}", if n { "notified" } else { "spurious wake-up" })
+            format!(
+                "{op} -> {}",
+                if n { "notified" } else { "spurious wake-up" }
+            )
         }
         (_, OpResult::Unit) => op,
     }

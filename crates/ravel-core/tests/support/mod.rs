@@ -4,7 +4,10 @@
 
 #![allow(dead_code)]
 
-use ravel_core::event::{Loc, Op, OpResult, Program, ReadMode, Request, RmwMode, SourceSpan, ThreadId, WriteMode, RmwUpdate, RmwKind};
+use ravel_core::event::{
+    Loc, Op, OpResult, Program, ReadMode, Request, RmwKind, RmwMode, RmwUpdate, SourceSpan,
+    ThreadId, WriteMode,
+};
 use std::collections::BTreeMap;
 
 /// One instruction.
@@ -39,7 +42,12 @@ pub struct Script {
 
 impl Script {
     pub fn new(threads: Vec<Vec<Instr>>, locations: Vec<u64>) -> Script {
-        Script { threads, locations, mode_read: ReadMode::SeqCst, mode_write: WriteMode::SeqCst }
+        Script {
+            threads,
+            locations,
+            mode_read: ReadMode::SeqCst,
+            mode_write: WriteMode::SeqCst,
+        }
     }
 }
 
@@ -65,12 +73,23 @@ pub struct ScriptProgram {
 }
 
 fn span() -> SourceSpan {
-    SourceSpan { file: "script", line: 1, column: 1 }
+    SourceSpan {
+        file: "script",
+        line: 1,
+        column: 1,
+    }
 }
 
 impl ScriptProgram {
     pub fn new(script: Script) -> ScriptProgram {
-        ScriptProgram { script, runs: BTreeMap::new(), main_phase: 0, children: vec![], final_regs: vec![], finals: vec![] }
+        ScriptProgram {
+            script,
+            runs: BTreeMap::new(),
+            main_phase: 0,
+            children: vec![],
+            final_regs: vec![],
+            finals: vec![],
+        }
     }
 
     fn main_next(&mut self) -> Request {
@@ -86,7 +105,14 @@ impl ScriptProgram {
         }
         if phase < 2 * n + l {
             let loc = self.script.locations[phase - 2 * n];
-            return Request::Op(Op::Load { loc: Loc(loc), init: 0, mode: ReadMode::SeqCst }, span());
+            return Request::Op(
+                Op::Load {
+                    loc: Loc(loc),
+                    init: 0,
+                    mode: ReadMode::SeqCst,
+                },
+                span(),
+            );
         }
         let mut state: Vec<u64> = Vec::new();
         for run in self.runs.values() {
@@ -102,13 +128,47 @@ impl ScriptProgram {
         let mode_w = self.script.mode_write;
         let run = self.runs.get_mut(&t).expect("worker exists");
         let code = &self.script.threads[run.script];
-        let Some(&instr) = code.get(run.pc) else { return Request::Finished };
+        let Some(&instr) = code.get(run.pc) else {
+            return Request::Finished;
+        };
         let op = match instr {
-            Instr::Load(loc, _) | Instr::LoadExitIfZero(loc) => Op::Load { loc: Loc(loc), init: 0, mode: mode_r },
-            Instr::Store(loc, v) => Op::Store { loc: Loc(loc), init: 0, val: v, mode: mode_w },
-            Instr::StoreReg(loc, r, add) => Op::Store { loc: Loc(loc), init: 0, val: run.regs[r] + add, mode: mode_w },
-            Instr::FetchAdd(loc, v, _) => Op::Rmw { loc: Loc(loc), init: 0, update: RmwUpdate { kind: RmwKind::Add, operand: v, bits: 64, signed: false }, mode: RmwMode::SeqCst },
-            Instr::Cas(loc, e, n, _) => Op::CompareExchange { loc: Loc(loc), init: 0, expected: e, new: n, success: RmwMode::SeqCst, failure: ReadMode::SeqCst, weak: false },
+            Instr::Load(loc, _) | Instr::LoadExitIfZero(loc) => Op::Load {
+                loc: Loc(loc),
+                init: 0,
+                mode: mode_r,
+            },
+            Instr::Store(loc, v) => Op::Store {
+                loc: Loc(loc),
+                init: 0,
+                val: v,
+                mode: mode_w,
+            },
+            Instr::StoreReg(loc, r, add) => Op::Store {
+                loc: Loc(loc),
+                init: 0,
+                val: run.regs[r] + add,
+                mode: mode_w,
+            },
+            Instr::FetchAdd(loc, v, _) => Op::Rmw {
+                loc: Loc(loc),
+                init: 0,
+                update: RmwUpdate {
+                    kind: RmwKind::Add,
+                    operand: v,
+                    bits: 64,
+                    signed: false,
+                },
+                mode: RmwMode::SeqCst,
+            },
+            Instr::Cas(loc, e, n, _) => Op::CompareExchange {
+                loc: Loc(loc),
+                init: 0,
+                expected: e,
+                new: n,
+                success: RmwMode::SeqCst,
+                failure: ReadMode::SeqCst,
+                weak: false,
+            },
             Instr::Lock(l) => Op::Lock(Loc(l)),
             Instr::Unlock(l) => Op::Unlock(Loc(l)),
         };
@@ -131,7 +191,15 @@ impl Program for ScriptProgram {
                 OpResult::Spawned(child) => {
                     let script = self.children.len();
                     self.children.push(child);
-                    self.runs.insert(child, ThreadRun { started: false, script, pc: 0, regs: [0; REGS] });
+                    self.runs.insert(
+                        child,
+                        ThreadRun {
+                            started: false,
+                            script,
+                            pc: 0,
+                            regs: [0; REGS],
+                        },
+                    );
                 }
                 OpResult::Value(v) => self.final_regs.push(v),
                 _ => {}
@@ -146,7 +214,9 @@ impl Program for ScriptProgram {
                 match (code[run.pc], result) {
                     (Instr::Load(_, r), OpResult::Value(v))
                     | (Instr::FetchAdd(_, _, r), OpResult::Value(v)) => run.regs[r] = v,
-                    (Instr::Cas(_, _, _, r), OpResult::Cas { ok, .. }) => run.regs[r] = u64::from(ok),
+                    (Instr::Cas(_, _, _, r), OpResult::Cas { ok, .. }) => {
+                        run.regs[r] = u64::from(ok)
+                    }
                     _ => {}
                 }
                 run.pc = match (code[run.pc], result) {
@@ -160,4 +230,3 @@ impl Program for ScriptProgram {
 
     fn abort(&mut self) {}
 }
-

@@ -76,16 +76,6 @@ pub(crate) fn with_context<R>(f: impl FnOnce(&Rc<Context>) -> R) -> R {
     }
 }
 
-/// Whether a model is running on this OS thread.
-pub(crate) fn in_model() -> bool {
-    CONTEXT.with(|c| c.borrow().is_some())
-}
-
-/// The model thread that is running.
-pub(crate) fn current_thread() -> ThreadId {
-    with_context(|ctx| ctx.current.get())
-}
-
 /// Asks the engine to perform `op` for the running model thread and waits for the answer.
 pub(crate) fn perform(op: Op, span: SourceSpan) -> OpResult {
     let (yielder, tearing_down) = with_context(|ctx| {
@@ -106,7 +96,11 @@ pub(crate) fn perform(op: Op, span: SourceSpan) -> OpResult {
 }
 
 /// Performs an operation on shared objects, caching the numbers the engine gives them.
-pub(crate) fn perform_on(objects: &[&ObjectId], make: impl FnOnce(&[Loc]) -> Op, span: SourceSpan) -> OpResult {
+pub(crate) fn perform_on(
+    objects: &[&ObjectId],
+    make: impl FnOnce(&[Loc]) -> Op,
+    span: SourceSpan,
+) -> OpResult {
     let execution = with_context(|ctx| ctx.execution.get());
     let locs: Vec<Loc> = objects.iter().map(|o| o.loc(execution)).collect();
     let result = perform(make(&locs), span);

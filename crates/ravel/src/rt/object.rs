@@ -53,11 +53,6 @@ impl ObjectId {
             self.packed.store(packed, Ordering::Relaxed);
         }
     }
-
-    /// The address key the engine resolves.
-    pub(crate) fn address(&self) -> Loc {
-        Loc::unresolved(self as *const ObjectId as usize)
-    }
 }
 
 impl Clone for ObjectId {

@@ -104,9 +104,10 @@ impl<'f> Program for CoroutineProgram<'f> {
         self.ctx.park_tokens.borrow_mut().clear();
         self.ctx.yielders.borrow_mut().clear();
         let body: &'f (dyn Fn() + 'f) = self.body;
-        let main: Box<dyn FnOnce() + 'f> = Box::new(move || body());
+        let main: Box<dyn FnOnce() + 'f> = Box::new(body);
         // SAFETY: lifetime erasure only; see the module comment.
-        let main: ThreadBody = unsafe { std::mem::transmute::<Box<dyn FnOnce() + 'f>, ThreadBody>(main) };
+        let main: ThreadBody =
+            unsafe { std::mem::transmute::<Box<dyn FnOnce() + 'f>, ThreadBody>(main) };
         self.create(ThreadId::MAIN, main, None);
         self.resume(ThreadId::MAIN, OpResult::Unit)
     }
@@ -160,7 +161,12 @@ impl<'f> Program for CoroutineProgram<'f> {
     }
 
     fn thread_name(&self, thread: ThreadId) -> Option<String> {
-        self.ctx.names.borrow().get(thread.index()).cloned().flatten()
+        self.ctx
+            .names
+            .borrow()
+            .get(thread.index())
+            .cloned()
+            .flatten()
     }
 }
 

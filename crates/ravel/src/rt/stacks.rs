@@ -21,11 +21,12 @@ impl StackPool {
     /// A stack of at least `size` bytes (the pool's size when `None`).
     pub(crate) fn take(&mut self, size: Option<usize>) -> DefaultStack {
         match size {
-            Some(s) if s > self.size => DefaultStack::new(s).expect("cannot allocate a coroutine stack"),
-            _ => self
-                .free
-                .pop()
-                .unwrap_or_else(|| DefaultStack::new(self.size).expect("cannot allocate a coroutine stack")),
+            Some(s) if s > self.size => {
+                DefaultStack::new(s).expect("cannot allocate a coroutine stack")
+            }
+            _ => self.free.pop().unwrap_or_else(|| {
+                DefaultStack::new(self.size).expect("cannot allocate a coroutine stack")
+            }),
         }
     }
 

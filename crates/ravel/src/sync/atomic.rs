@@ -139,21 +139,69 @@ impl Cell64 {
     fn store(&self, val: Value, order: Ordering, span: SourceSpan) {
         let init = self.init();
         let mode = write_mode(order);
-        self.op(|loc| Op::Store { loc, init, val, mode }, span);
+        self.op(
+            |loc| Op::Store {
+                loc,
+                init,
+                val,
+                mode,
+            },
+            span,
+        );
     }
 
-    fn rmw(&self, kind: RmwKind, operand: Value, bits: u32, signed: bool, order: Ordering, span: SourceSpan) -> Value {
+    fn rmw(
+        &self,
+        kind: RmwKind,
+        operand: Value,
+        bits: u32,
+        signed: bool,
+        order: Ordering,
+        span: SourceSpan,
+    ) -> Value {
         let init = self.init();
-        let update = RmwUpdate { kind, operand, bits: bits as u8, signed };
+        let update = RmwUpdate {
+            kind,
+            operand,
+            bits: bits as u8,
+            signed,
+        };
         let mode = rmw_mode(order);
-        value(self.op(|loc| Op::Rmw { loc, init, update, mode }, span))
+        value(self.op(
+            |loc| Op::Rmw {
+                loc,
+                init,
+                update,
+                mode,
+            },
+            span,
+        ))
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn cas(&self, expected: Value, new: Value, success: Ordering, failure: Ordering, weak: bool, span: SourceSpan) -> Result<Value, Value> {
+    fn cas(
+        &self,
+        expected: Value,
+        new: Value,
+        success: Ordering,
+        failure: Ordering,
+        weak: bool,
+        span: SourceSpan,
+    ) -> Result<Value, Value> {
         let init = self.init();
         let (success, failure) = (rmw_mode(success), failure_mode(failure));
-        match self.op(|loc| Op::CompareExchange { loc, init, expected, new, success, failure, weak }, span) {
+        match self.op(
+            |loc| Op::CompareExchange {
+                loc,
+                init,
+                expected,
+                new,
+                success,
+                failure,
+                weak,
+            },
+            span,
+        ) {
             OpResult::Cas { value, ok: true } => Ok(value),
             OpResult::Cas { value, ok: false } => Err(value),
             other => Err(value(other)),
@@ -399,7 +447,13 @@ impl AtomicBool {
 
     /// Stores `new` if the value is `current`.
     #[track_caller]
-    pub fn compare_exchange(&self, current: bool, new: bool, success: Ordering, failure: Ordering) -> Result<bool, bool> {
+    pub fn compare_exchange(
+        &self,
+        current: bool,
+        new: bool,
+        success: Ordering,
+        failure: Ordering,
+    ) -> Result<bool, bool> {
         self.inner
             .compare_exchange(current as u8, new as u8, success, failure)
             .map(|v| v != 0)
@@ -408,7 +462,13 @@ impl AtomicBool {
 
     /// Like `compare_exchange`, but may fail spuriously.
     #[track_caller]
-    pub fn compare_exchange_weak(&self, current: bool, new: bool, success: Ordering, failure: Ordering) -> Result<bool, bool> {
+    pub fn compare_exchange_weak(
+        &self,
+        current: bool,
+        new: bool,
+        success: Ordering,
+        failure: Ordering,
+    ) -> Result<bool, bool> {
         self.inner
             .compare_exchange_weak(current as u8, new as u8, success, failure)
             .map(|v| v != 0)
@@ -426,7 +486,10 @@ impl AtomicBool {
     pub fn fetch_nand(&self, v: bool, order: Ordering) -> bool {
         // On 0/1 values, nand must stay 0/1: !(a & b) & 1.
         let span = SourceSpan::caller();
-        let old = self.inner.cell.rmw(RmwKind::Nand, v as Value, 1, false, order, span);
+        let old = self
+            .inner
+            .cell
+            .rmw(RmwKind::Nand, v as Value, 1, false, order, span);
         old != 0
     }
 
@@ -450,7 +513,12 @@ impl AtomicBool {
 
     /// Applies `f` with a compare-exchange loop.
     #[track_caller]
-    pub fn fetch_update<F>(&self, set_order: Ordering, fetch_order: Ordering, mut f: F) -> Result<bool, bool>
+    pub fn fetch_update<F>(
+        &self,
+        set_order: Ordering,
+        fetch_order: Ordering,
+        mut f: F,
+    ) -> Result<bool, bool>
     where
         F: FnMut(bool) -> Option<bool>,
     {
@@ -525,7 +593,13 @@ impl<T> AtomicPtr<T> {
 
     /// Stores `new` if the pointer is `current`.
     #[track_caller]
-    pub fn compare_exchange(&self, current: *mut T, new: *mut T, success: Ordering, failure: Ordering) -> Result<*mut T, *mut T> {
+    pub fn compare_exchange(
+        &self,
+        current: *mut T,
+        new: *mut T,
+        success: Ordering,
+        failure: Ordering,
+    ) -> Result<*mut T, *mut T> {
         self.inner
             .compare_exchange(current as usize, new as usize, success, failure)
             .map(|v| v as *mut T)
@@ -534,7 +608,13 @@ impl<T> AtomicPtr<T> {
 
     /// Like `compare_exchange`, but may fail spuriously.
     #[track_caller]
-    pub fn compare_exchange_weak(&self, current: *mut T, new: *mut T, success: Ordering, failure: Ordering) -> Result<*mut T, *mut T> {
+    pub fn compare_exchange_weak(
+        &self,
+        current: *mut T,
+        new: *mut T,
+        success: Ordering,
+        failure: Ordering,
+    ) -> Result<*mut T, *mut T> {
         self.inner
             .compare_exchange_weak(current as usize, new as usize, success, failure)
             .map(|v| v as *mut T)
@@ -543,12 +623,19 @@ impl<T> AtomicPtr<T> {
 
     /// Applies `f` with a compare-exchange loop.
     #[track_caller]
-    pub fn fetch_update<F>(&self, set_order: Ordering, fetch_order: Ordering, mut f: F) -> Result<*mut T, *mut T>
+    pub fn fetch_update<F>(
+        &self,
+        set_order: Ordering,
+        fetch_order: Ordering,
+        mut f: F,
+    ) -> Result<*mut T, *mut T>
     where
         F: FnMut(*mut T) -> Option<*mut T>,
     {
         self.inner
-            .fetch_update(set_order, fetch_order, |v| f(v as *mut T).map(|p| p as usize))
+            .fetch_update(set_order, fetch_order, |v| {
+                f(v as *mut T).map(|p| p as usize)
+            })
             .map(|v| v as *mut T)
             .map_err(|v| v as *mut T)
     }

@@ -140,12 +140,26 @@ impl Condvar {
     /// Wakes a waiting thread.
     #[track_caller]
     pub fn notify_one(&self) {
-        perform_on(&[&self.id], |l| Op::Notify { cv: l[0], all: false }, SourceSpan::caller());
+        perform_on(
+            &[&self.id],
+            |l| Op::Notify {
+                cv: l[0],
+                all: false,
+            },
+            SourceSpan::caller(),
+        );
     }
 
     /// Wakes every waiting thread.
     #[track_caller]
     pub fn notify_all(&self) {
-        perform_on(&[&self.id], |l| Op::Notify { cv: l[0], all: true }, SourceSpan::caller());
+        perform_on(
+            &[&self.id],
+            |l| Op::Notify {
+                cv: l[0],
+                all: true,
+            },
+            SourceSpan::caller(),
+        );
     }
 }

@@ -134,7 +134,8 @@ where
     // SAFETY: lifetime erasure only. The body runs on a coroutine that finishes or is unwound
     // before the execution ends (see `rt::program`); scoped threads are joined before their
     // scope returns, and unwound before their parents.
-    let body: ThreadBody = unsafe { std::mem::transmute::<Box<dyn FnOnce() + 'a>, ThreadBody>(body) };
+    let body: ThreadBody =
+        unsafe { std::mem::transmute::<Box<dyn FnOnce() + 'a>, ThreadBody>(body) };
     with_context(|ctx| {
         *ctx.pending_spawn.borrow_mut() = Some(SpawnRequest {
             body,
@@ -191,7 +192,9 @@ fn park_token(t: CoreThreadId) -> std::rc::Rc<crate::sync::atomic::AtomicBool> {
     with_context(|ctx| {
         let mut tokens = ctx.park_tokens.borrow_mut();
         while tokens.len() <= t.index() {
-            tokens.push(std::rc::Rc::new(crate::sync::atomic::AtomicBool::new(false)));
+            tokens.push(std::rc::Rc::new(crate::sync::atomic::AtomicBool::new(
+                false,
+            )));
         }
         tokens[t.index()].clone()
     })
