@@ -9,6 +9,11 @@ use crate::event::{FenceMode, Loc, ReadMode, RmwUpdate, SourceSpan, ThreadId, Va
 use crate::view::View;
 use rustc_hash::FxHashMap;
 
+thread_local! {
+    /// The work stack of prefix computations, reused: they run for every read and write.
+    static PREFIX_STACK: std::cell::RefCell<Vec<EventId>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
 /// The position of an event: its thread and its index in that thread's program order.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
 pub struct EventId {
@@ -77,6 +82,8 @@ pub struct ReadLabel {
     pub rf: Source,
     /// A weak compare-and-exchange that failed although the value matched.
     pub spurious: bool,
+    /// The ordering of the write half, for read-modify-writes.
+    pub write_mode: WriteMode,
 }
 
 impl ReadLabel {
@@ -284,6 +291,11 @@ impl ExecutionGraph {
         self.co.get(&loc).map_or(&[][..], |v| v.as_slice())
     }
 
+    /// The coherence order of every location.
+    pub fn co_lists(&self) -> impl Iterator<Item = (Loc, &[EventId])> {
+        self.co.iter().map(|(l, v)| (*l, v.as_slice()))
+    }
+
     /// Every possible source for a read of `loc`: the initial value, then the writes in
     /// coherence order. Indexes into this list are what replay tokens record.
     pub fn sources(&self, loc: Loc) -> Vec<Source> {
@@ -372,7 +384,15 @@ impl ExecutionGraph {
 
     /// Adds the porf-prefix of `id` to `view`.
     pub fn extend_prefix(&self, view: &mut View, id: EventId) {
-        let mut stack = vec![id];
+        PREFIX_STACK.with(|cell| {
+            let mut stack = cell.borrow_mut();
+            stack.clear();
+            stack.push(id);
+            self.extend_prefix_with(view, &mut stack);
+        });
+    }
+
+    fn extend_prefix_with(&self, view: &mut View, stack: &mut Vec<EventId>) {
         while let Some(e) = stack.pop() {
             let old = view.len(e.thread);
             if e.index < old {

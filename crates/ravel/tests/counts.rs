@@ -133,3 +133,4 @@ fn no_thread_cap() {
     // Nine threads besides main: loom stops at five.
     assert_eq!(readers(8), 256);
 }
+

@@ -71,4 +71,8 @@ impl Scheduler for InterleavingScheduler {
     fn pick_option(&mut self, n: usize) -> usize {
         n - 1
     }
+
+    fn latest_only(&self) -> bool {
+        true
+    }
 }

@@ -33,7 +33,14 @@ impl Engine<'_> {
         }
         Ok(match op {
             Op::Load { loc, init, mode } => {
-                let (_, v) = self.read(t, loc, init, mode, mode, ReadKind::Plain, span)?;
+                let (_, v) = self.read(
+                    t,
+                    loc,
+                    init,
+                    (mode, mode, WriteMode::Relaxed),
+                    ReadKind::Plain,
+                    span,
+                )?;
                 OpResult::Value(v)
             }
             Op::Store {
@@ -52,15 +59,8 @@ impl Engine<'_> {
                 mode,
             } => {
                 let read_mode = mode.read_part();
-                let (_, v) = self.read(
-                    t,
-                    loc,
-                    init,
-                    read_mode,
-                    read_mode,
-                    ReadKind::Rmw(update),
-                    span,
-                )?;
+                let modes = (read_mode, read_mode, mode.write_part());
+                let (_, v) = self.read(t, loc, init, modes, ReadKind::Rmw(update), span)?;
                 self.write(t, loc, init, update.apply(v), mode.write_part(), true, span)?;
                 OpResult::Value(v)
             }
@@ -78,7 +78,14 @@ impl Engine<'_> {
                     new,
                     weak,
                 };
-                let (id, v) = self.read(t, loc, init, success.read_part(), failure, kind, span)?;
+                let (id, v) = self.read(
+                    t,
+                    loc,
+                    init,
+                    (success.read_part(), failure, success.write_part()),
+                    kind,
+                    span,
+                )?;
                 let ok = self.graph.read(id).write_value(v).is_some();
                 if ok {
                     self.write(t, loc, init, new, success.write_part(), true, span)?;
@@ -91,14 +98,28 @@ impl Engine<'_> {
             }
             Op::Lock(l) => {
                 let acq = ReadMode::Acquire;
-                self.read(t, l, 0, acq, acq, ReadKind::Lock, span)?;
+                self.read(
+                    t,
+                    l,
+                    0,
+                    (acq, acq, WriteMode::Relaxed),
+                    ReadKind::Lock,
+                    span,
+                )?;
                 self.write(t, l, 0, 1, WriteMode::Relaxed, true, span)?;
                 self.run.thread(t).held.push((l, span));
                 OpResult::Unit
             }
             Op::TryLock(l) => {
                 let acq = ReadMode::Acquire;
-                let (_, v) = self.read(t, l, 0, acq, acq, ReadKind::TryLock, span)?;
+                let (_, v) = self.read(
+                    t,
+                    l,
+                    0,
+                    (acq, acq, WriteMode::Relaxed),
+                    ReadKind::TryLock,
+                    span,
+                )?;
                 if v == 0 {
                     self.write(t, l, 0, 1, WriteMode::Relaxed, true, span)?;
                     self.run.thread(t).held.push((l, span));
@@ -123,7 +144,14 @@ impl Engine<'_> {
             }
             Op::CondWait { cv, mutex } => {
                 let rlx = ReadMode::Relaxed;
-                let (id, _) = self.read(t, cv, 0, rlx, rlx, ReadKind::WaitStart, span)?;
+                let (id, _) = self.read(
+                    t,
+                    cv,
+                    0,
+                    (rlx, rlx, WriteMode::Relaxed),
+                    ReadKind::WaitStart,
+                    span,
+                )?;
                 let since = self.graph.read(id).rf;
                 self.run.thread(t).wait_since = Some((cv, since));
                 self.write(t, mutex, 0, 0, WriteMode::Release, false, span)?;
@@ -134,7 +162,7 @@ impl Engine<'_> {
                 let since = self.wait_since(t, cv);
                 let rlx = ReadMode::Relaxed;
                 let kind = ReadKind::WaitWake { since };
-                let (id, _) = self.read(t, cv, 0, rlx, rlx, kind, span)?;
+                let (id, _) = self.read(t, cv, 0, (rlx, rlx, WriteMode::Relaxed), kind, span)?;
                 let notified = self.graph.read(id).rf != since;
                 let run = self.run.thread(t);
                 run.wait_since = None;
@@ -143,7 +171,14 @@ impl Engine<'_> {
             }
             Op::Notify { cv, all: _ } => {
                 let rlx = ReadMode::Relaxed;
-                let (_, v) = self.read(t, cv, 0, rlx, rlx, ReadKind::Rmw(NOTIFY), span)?;
+                let (_, v) = self.read(
+                    t,
+                    cv,
+                    0,
+                    (rlx, rlx, WriteMode::Relaxed),
+                    ReadKind::Rmw(NOTIFY),
+                    span,
+                )?;
                 self.write(t, cv, 0, v + 1, WriteMode::Relaxed, true, span)?;
                 OpResult::Unit
             }
@@ -263,8 +298,7 @@ impl Engine<'_> {
         t: ThreadId,
         loc: Loc,
         init: Value,
-        mode: ReadMode,
-        failure_mode: ReadMode,
+        (mode, failure_mode, write_mode): (ReadMode, ReadMode, WriteMode),
         kind: ReadKind,
         span: SourceSpan,
     ) -> Result<(EventId, Value), Stop> {
@@ -283,7 +317,7 @@ impl Engine<'_> {
             }
             id
         } else {
-            self.new_read(t, loc, mode, kind, span)?
+            self.new_read(t, loc, (mode, write_mode), kind, span)?
         };
         self.run.thread(t).replay_pos += 1;
         let r = *self.graph.read(id);
@@ -333,7 +367,7 @@ impl Engine<'_> {
         &mut self,
         t: ThreadId,
         loc: Loc,
-        mode: ReadMode,
+        (mode, write_mode): (ReadMode, WriteMode),
         kind: ReadKind,
         span: SourceSpan,
     ) -> Result<EventId, Stop> {
@@ -344,6 +378,7 @@ impl Engine<'_> {
             kind,
             rf: co_max,
             spurious: false,
+            write_mode,
         };
         let id = self.graph.push(t, Label::Read(label), span);
         let sources = self.graph.sources(loc);
@@ -360,13 +395,38 @@ impl Engine<'_> {
             }
         }
         // What the read depends on, not counting what it reads from.
+        let before = self.graph.prefix(EventId::new(t, id.index - 1));
         let settled = match self.mode {
-            Mode::Optimal(_) => Some(self.graph.prefix(EventId::new(t, id.index - 1))),
+            Mode::Optimal(_) => Some(&before),
             Mode::Sampling(_) => None,
         };
+        // The latest write to `loc` the read already depends on: under models where reads
+        // respect porf, nothing coherence-before it can be read.
+        let floor = if self.config.model.reads_respect_porf() {
+            let order = self.graph.co_order(loc);
+            order
+                .iter()
+                .rposition(|&w| before.contains(w))
+                .map_or(0, |p| p + 1)
+        } else {
+            0
+        };
+        let latest_only = match &self.mode {
+            Mode::Optimal(_) => false,
+            Mode::Sampling(s) => s.latest_only(),
+        };
         let mut candidates = Vec::with_capacity(sources.len());
-        for &src in &sources {
-            if !self.source_allowed(t, id, &label, src, settled.as_ref()) {
+        for (position, &src) in sources.iter().enumerate() {
+            if position < floor || !self.source_allowed(t, id, &label, src, settled) {
+                continue;
+            }
+            // Reading the latest write keeps any model consistent (TruSt's extensibility
+            // assumption), so only older writes need a check.
+            if src == co_max {
+                candidates.push(src);
+                continue;
+            }
+            if latest_only {
                 continue;
             }
             self.graph.set_rf(id, src);
@@ -595,13 +655,45 @@ impl Engine<'_> {
                 return Ok(id);
             }
         }
+        let latest_only = match &self.mode {
+            Mode::Optimal(_) => false,
+            Mode::Sampling(s) => s.latest_only(),
+        };
+        // Under models where reads respect porf, a write cannot go coherence-before a write it
+        // depends on, nor before the write a read it depends on read.
+        let mut before = self.graph.prefix(EventId::new(t, id.index - 1));
+        let floor = if self.config.model.reads_respect_porf() && !latest_only {
+            let order = self.graph.co_order(loc);
+            let mut floor = order
+                .iter()
+                .rposition(|&w| before.contains(w))
+                .map_or(0, |p| p + 1);
+            for (other, e) in self.graph.events() {
+                if let Label::Read(r) = e.label {
+                    if r.loc == loc && before.contains(other) {
+                        floor = floor.max(self.graph.co_position(loc, r.rf));
+                    }
+                }
+            }
+            floor
+        } else {
+            0
+        };
         let mut placements = Vec::with_capacity(sources.len());
-        for (p, &after) in sources.iter().enumerate() {
+        for (p, &after) in sources.iter().enumerate().skip(floor) {
             // Never split a read-modify-write from the write it read.
             if let Some(&next) = self.graph.co_order(loc).get(p) {
                 if self.graph.write(next).rmw {
                     continue;
                 }
+            }
+            // The co-last placement is always consistent (extensibility).
+            if p + 1 == sources.len() {
+                placements.push(after);
+                continue;
+            }
+            if latest_only {
+                continue;
             }
             self.graph.co_insert_after(loc, id, after);
             if self.config.model.is_consistent(&self.graph) {
@@ -626,7 +718,9 @@ impl Engine<'_> {
         self.graph.co_insert_after(loc, id, chosen);
         self.graph.event_mut(id).added_max = self.graph.co_max(loc) == Source::Write(id);
         if let Mode::Optimal(revisits) = &mut self.mode {
-            revisits.add_backward_revisits(&self.graph, id);
+            // A write reads nothing: its prefix is its predecessor's plus itself.
+            before.set_len(t, id.index + 1);
+            revisits.add_backward_revisits_with(&self.graph, id, &before);
         }
         Ok(id)
     }

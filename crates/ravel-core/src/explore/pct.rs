@@ -79,4 +79,8 @@ impl Scheduler for PctScheduler {
     fn pick_option(&mut self, n: usize) -> usize {
         n - 1
     }
+
+    fn latest_only(&self) -> bool {
+        true
+    }
 }

@@ -17,7 +17,7 @@
 //! blocks until the mutex is released (GenMC's treatment of lock reads).
 
 use crate::event::ThreadId;
-use crate::graph::{EventId, ExecutionGraph, Label, ReadKind, Source};
+use crate::graph::{EventId, ExecutionGraph, Label, ReadKind, Source, WriteLabel};
 use crate::model::MemoryModel;
 use crate::view::View;
 
@@ -65,8 +65,18 @@ impl Revisits {
 
     /// Pushes a backward revisit for every earlier read that `write` may revisit.
     pub(crate) fn add_backward_revisits(&mut self, g: &ExecutionGraph, write: EventId) {
-        let w = *g.write(write);
         let prefix = g.prefix(write);
+        self.add_backward_revisits_with(g, write, &prefix);
+    }
+
+    /// [`Revisits::add_backward_revisits`] when the write's porf-prefix is already known.
+    pub(crate) fn add_backward_revisits_with(
+        &mut self,
+        g: &ExecutionGraph,
+        write: EventId,
+        prefix: &View,
+    ) {
+        let w = *g.write(write);
         let own_read = w.rmw.then(|| EventId::new(write.thread, write.index - 1));
         // Between two read-modify-writes of the same write, only reads added before the other
         // one may be revisited (GenMC's "pending RMW" rule).
@@ -94,7 +104,7 @@ impl Revisits {
         loads.sort_by_key(|&r| std::cmp::Reverse(g.event(r).stamp));
         for read in loads {
             let mut keep = g.added_up_to(read);
-            keep.join(&prefix);
+            keep.join(prefix);
             if is_maximal_extension(g, read, write, &keep) {
                 self.push(WorkItem::Backward { read, write });
             }
@@ -134,8 +144,32 @@ impl Revisits {
                 g.set_rf(read, src);
                 let e = g.event_mut(read);
                 e.added_max = false;
-                if let Label::Read(r) = &mut e.label {
-                    r.spurious = spurious;
+                let span = e.span;
+                let r = match &mut e.label {
+                    Label::Read(r) => {
+                        r.spurious = spurious;
+                        *r
+                    }
+                    other => unreachable!("forward read item on {other:?}"),
+                };
+                // A read-modify-write reading a write that another one already read violates
+                // atomicity: running it would only add its write half, push that write's
+                // revisits and be abandoned. Do exactly that here, without running.
+                let value = g.value_of(r.loc, src);
+                if let Some(val) = r.write_value(value) {
+                    if g.exclusive_readers(r.loc, src).any(|o| o != read) {
+                        let label = Label::Write(WriteLabel {
+                            loc: r.loc,
+                            val,
+                            mode: r.write_mode,
+                            rmw: true,
+                        });
+                        let write = g.push(read.thread, label, span);
+                        g.co_insert_after(r.loc, write, src);
+                        g.event_mut(write).added_max = g.co_max(r.loc) == Source::Write(write);
+                        self.add_backward_revisits(g, write);
+                        return false;
+                    }
                 }
                 true
             }

@@ -13,6 +13,11 @@ pub trait Scheduler: std::fmt::Debug {
     /// "latest" one (the co-maximal write, or the co-last placement), i.e. what an interleaving
     /// would do.
     fn pick_option(&mut self, n: usize) -> usize;
+    /// Whether this scheduler always takes the latest option, so the engine need not compute
+    /// the others.
+    fn latest_only(&self) -> bool {
+        false
+    }
     /// Whether the engine should stop adding choices from this scheduler because it replays a
     /// recorded execution exactly (replay tokens index all sources, not only consistent ones).
     fn replays_token(&self) -> bool {

@@ -15,6 +15,12 @@ pub trait MemoryModel: std::fmt::Debug + Send + Sync {
     /// Whether `graph` is consistent. Read-modify-write atomicity is checked by the explorer, not
     /// here.
     fn is_consistent(&self, graph: &ExecutionGraph) -> bool;
+    /// Whether a read can never read a write that is coherence-before another write in the
+    /// read's porf-prefix. True for SC and x86-TSO, false for RC11 (relaxed reads-from does not
+    /// order). The explorer uses it to skip hopeless candidates before the full check.
+    fn reads_respect_porf(&self) -> bool {
+        false
+    }
 }
 
 /// The memory models a user can choose.
