@@ -53,6 +53,11 @@ impl Loc {
         Loc(n | Loc::CELL)
     }
 
+    /// Whether this is a cell (see [`Loc::cell`]).
+    pub fn is_cell(self) -> bool {
+        self.0 & Loc::CELL != 0 && !self.is_unresolved()
+    }
+
     /// Whether this still needs resolving.
     pub fn is_unresolved(self) -> bool {
         self.0 & Loc::UNRESOLVED != 0

@@ -238,9 +238,10 @@ impl ExecutionGraph {
         })
     }
 
-    /// Records the initial value of `loc` the first time it is touched.
+    /// Records the initial value of `loc` as this execution's program states it (it may differ
+    /// between executions: a pointer, or a number reused by another object).
     pub fn note_location(&mut self, loc: Loc, init: Value) {
-        self.init.entry(loc).or_insert(init);
+        self.init.insert(loc, init);
     }
 
     /// The initial value of `loc`.

@@ -6,7 +6,7 @@ use ravel::sync::{Arc, Mutex};
 use ravel::{thread, Builder};
 use std::time::Instant;
 
-fn measure(name: &str, f: impl Fn()) {
+fn measure(name: &str, f: impl Fn() + Sync) {
     let start = Instant::now();
     let mut runs = 0;
     let mut execs = 0;

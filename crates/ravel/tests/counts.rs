@@ -6,7 +6,7 @@ use ravel::sync::atomic::{AtomicUsize, Ordering};
 use ravel::sync::{Arc, Mutex};
 use ravel::{thread, Builder};
 
-fn count(f: impl Fn()) -> u64 {
+fn count(f: impl Fn() + Sync) -> u64 {
     let outcome = Builder::new().explore(f);
     assert!(outcome.findings().is_empty(), "{}", outcome.findings()[0]);
     assert!(outcome.complete());
@@ -133,4 +133,3 @@ fn no_thread_cap() {
     // Nine threads besides main: loom stops at five.
     assert_eq!(readers(8), 256);
 }
-

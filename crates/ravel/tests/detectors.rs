@@ -322,3 +322,119 @@ fn moved_atomic_keeps_its_value() {
     });
     assert_clean(&o);
 }
+
+/// Rust aborts when a destructor panics during unwinding, and nothing in-process can prevent
+/// it (see ARCHITECTURE.md); ravel explains the double panic before the abort. The model runs in
+/// a child process so the abort does not take this test binary down.
+#[test]
+fn double_panic_is_explained_before_rust_aborts() {
+    if std::env::var_os("RAVEL_DOUBLE_PANIC_CHILD").is_some() {
+        struct Bomb;
+        impl Drop for Bomb {
+            fn drop(&mut self) {
+                if std::thread::panicking() {
+                    panic!("second panic while unwinding");
+                }
+            }
+        }
+        Builder::new().explore(|| {
+            let t = thread::spawn(|| {
+                let _b = Bomb;
+                panic!("first panic");
+            });
+            t.join().unwrap();
+        });
+        return;
+    }
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "double_panic_is_explained_before_rust_aborts",
+            "--exact",
+            "--nocapture",
+        ])
+        .env("RAVEL_DOUBLE_PANIC_CHILD", "1")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(stderr.contains("ravel found a double panic"), "{stderr}");
+    assert!(stderr.contains("second panic while unwinding"), "{stderr}");
+}
+
+#[test]
+fn user_code_may_catch_its_own_panics() {
+    let o = Builder::new().explore(|| {
+        let r = std::panic::catch_unwind(|| panic!("caught inside the model"));
+        assert!(r.is_err());
+        let m = Mutex::new(1);
+        assert_eq!(*m.lock().unwrap(), 1);
+    });
+    assert_clean(&o);
+}
+
+#[test]
+fn spinning_thread_joined_by_main_is_a_livelock() {
+    let o = Builder::new().explore(|| {
+        let stop = Arc::new(AtomicBool::new(false));
+        let s = stop.clone();
+        let t = thread::spawn(move || {
+            while !s.load(Ordering::Acquire) {
+                hint::spin_loop();
+            }
+        });
+        t.join().unwrap();
+    });
+    assert_eq!(kinds(&o), [FindingKind::Livelock]);
+}
+
+#[test]
+fn spin_on_a_cell_without_writer_is_a_livelock() {
+    let o = Builder::new().explore(|| {
+        let flag = UnsafeCell::new(false);
+        while !flag.with(|p| unsafe { *p }) {
+            hint::spin_loop();
+        }
+    });
+    assert_eq!(kinds(&o), [FindingKind::Livelock]);
+}
+
+#[test]
+fn pointers_published_through_atomics_replay_with_this_executions_address() {
+    use ravel::sync::atomic::AtomicPtr;
+    let o = Builder::new().explore(|| {
+        let slot = Arc::new(AtomicPtr::new(std::ptr::null_mut::<u32>()));
+        let s = slot.clone();
+        let t = thread::Builder::new()
+            .name("publisher".into())
+            .spawn(move || s.store(Box::into_raw(Box::new(5)), Ordering::Release))
+            .unwrap();
+        let p = slot.load(Ordering::Acquire);
+        if !p.is_null() {
+            assert_eq!(unsafe { *p }, 5);
+        }
+        t.join().unwrap();
+        let p = slot.swap(std::ptr::null_mut(), Ordering::SeqCst);
+        if !p.is_null() {
+            drop(unsafe { Box::from_raw(p) });
+        }
+    });
+    assert_clean(&o);
+}
+
+#[test]
+fn atomics_first_touched_in_another_order_keep_their_initial_values() {
+    let o = Builder::new().explore(|| {
+        let flag = Arc::new(AtomicUsize::new(0));
+        let f = flag.clone();
+        let (a, b) = (AtomicUsize::new(10), AtomicUsize::new(20));
+        let t = thread::spawn(move || f.store(1, Ordering::SeqCst));
+        if flag.load(Ordering::SeqCst) == 0 {
+            assert_eq!(a.load(Ordering::SeqCst), 10);
+            assert_eq!(b.load(Ordering::SeqCst), 20);
+        } else {
+            assert_eq!(b.load(Ordering::SeqCst), 20);
+        }
+        t.join().unwrap();
+    });
+    assert_clean(&o);
+}

@@ -7,7 +7,7 @@ use ravel::sync::{Arc, Mutex};
 use ravel::{hint, thread, Builder};
 use std::path::PathBuf;
 
-fn check(name: &str, f: impl Fn()) {
+fn check(name: &str, f: impl Fn() + Sync) {
     let outcome = Builder::new().explore(f);
     let text = outcome.findings()[0].render_stable().replace(
         &format!("cargo test {}", std::thread::current().name().unwrap_or("")),

@@ -97,6 +97,9 @@ pub(crate) struct Engine<'a> {
     pub(crate) graph: ExecutionGraph,
     pub(crate) mode: Mode,
     pub(crate) run: RunState,
+    /// An execution ended with threads blocked on locks: a blocked acquisition is not in the
+    /// graph, so the orders where it came first may be unexplored (matters with `keep_going`).
+    pub(crate) deadlocked: bool,
 }
 
 /// Explores `program` as configured and answers what was found.
@@ -126,6 +129,7 @@ pub fn explore(program: &mut dyn Program, config: &ExploreConfig) -> Outcome {
         graph: ExecutionGraph::new(),
         mode,
         run: RunState::default(),
+        deadlocked: false,
     };
     let mut outcome = Outcome::default();
     let mut first = true;
@@ -168,10 +172,17 @@ pub fn explore(program: &mut dyn Program, config: &ExploreConfig) -> Outcome {
             }
             Err(Stop::Found(finding)) => {
                 outcome.executions += 1;
+                let place = |f: &Finding| {
+                    (
+                        f.kind,
+                        f.summary.clone(),
+                        f.sides.iter().map(|s| s.span).collect::<Vec<_>>(),
+                    )
+                };
                 let already = outcome
                     .reports
                     .iter()
-                    .any(|r| r.finding.kind == finding.kind && r.finding.sides == finding.sides);
+                    .any(|r| place(&r.finding) == place(&finding));
                 if !already {
                     outcome
                         .reports
@@ -184,7 +195,7 @@ pub fn explore(program: &mut dyn Program, config: &ExploreConfig) -> Outcome {
             }
         }
     }
-    if sampling_forever {
+    if sampling_forever || engine.deadlocked {
         outcome.complete = false;
     }
     outcome.elapsed = config.elapsed();
@@ -399,12 +410,23 @@ impl Engine<'_> {
             if !matches!(run.state, ThreadState::Pending(..)) {
                 continue;
             }
-            let next = self.graph.event(EventId::new(t, run.replay_pos));
-            let ready = match next.label {
-                Label::Read(r) => match r.rf {
-                    crate::graph::Source::Init => true,
-                    crate::graph::Source::Write(w) => self.run.executed(w),
-                },
+            let here = EventId::new(t, run.replay_pos);
+            let ready = match self.graph.event(here).label {
+                Label::Read(r) => {
+                    let source_done = match r.rf {
+                        crate::graph::Source::Init => true,
+                        crate::graph::Source::Write(w) => self.run.executed(w),
+                    };
+                    // The write half of the same operation, if any, must be ready too.
+                    let next = EventId::new(t, here.index + 1);
+                    let same_op = self.graph.contains(next)
+                        && match self.graph.event(next).label {
+                            Label::Write(w) => w.rmw || r.kind == crate::graph::ReadKind::WaitStart,
+                            _ => false,
+                        };
+                    source_done && (!same_op || self.write_ready(next, Some(here)))
+                }
+                Label::Write(_) => self.write_ready(here, None),
                 Label::Join { child } => self.run.is_finished(child),
                 _ => true,
             };
@@ -438,7 +460,7 @@ impl Engine<'_> {
             let woken = spin
                 .watched
                 .iter()
-                .any(|&(loc, writes)| self.graph.co_order(loc).len() != writes);
+                .any(|&(loc, version)| self.latest_version(loc) != version);
             if !woken {
                 return false;
             }
@@ -482,19 +504,45 @@ impl Engine<'_> {
                     .previous_iteration
                     .iter()
                     .flatten()
-                    .any(|&(loc, src)| self.graph.co_max(loc) != src);
+                    .any(|&(loc, version)| self.latest_version(loc) != version);
                 if stale {
                     return Err(Stop::Redundant);
                 }
             }
         }
-        let all_spinning = stuck
+        // A spinner is the root cause: others may only wait for it (joining it, say).
+        let spinning: Vec<ThreadId> = stuck
             .iter()
-            .all(|&t| self.run.thread_ref(t).is_some_and(|r| r.spin.is_some()));
-        if all_spinning {
-            return Err(Stop::Found(self.livelock_finding(&stuck)));
+            .copied()
+            .filter(|&t| self.run.thread_ref(t).is_some_and(|r| r.spin.is_some()))
+            .collect();
+        if !spinning.is_empty() {
+            return Err(Stop::Found(self.livelock_finding(&spinning)));
         }
+        self.deadlocked = true;
         Err(Stop::Found(self.deadlock_finding(&stuck)))
+    }
+
+    /// Under an interleaving model (SC), a write is re-executed only after the writes before it in
+    /// coherence and the reads of those writes, so the trace of a report is a real interleaving.
+    fn write_ready(&self, write: EventId, own_read: Option<EventId>) -> bool {
+        if !self.config.model.is_interleaving() {
+            return true;
+        }
+        let loc = self.graph.write(write).loc;
+        let position = self
+            .graph
+            .co_position(loc, crate::graph::Source::Write(write));
+        let order = self.graph.co_order(loc);
+        if order[..position - 1].iter().any(|&p| !self.run.executed(p)) {
+            return false;
+        }
+        self.graph.events().all(|(id, e)| match e.label {
+            Label::Read(r) if r.loc == loc && Some(id) != own_read => {
+                self.run.executed(id) || self.graph.co_position(loc, r.rf) >= position
+            }
+            _ => true,
+        })
     }
 
     /// The number of `loc` in this execution, if it has one yet.

@@ -191,9 +191,26 @@ impl Engine<'_> {
                 if let Some(f) = self.run.cells.access(loc, t, write, &clock, span) {
                     return Err(Stop::Found(f));
                 }
+                let version = self.run.cell_writes.entry(loc).or_insert(0);
+                if write {
+                    *version += 1;
+                    self.run.thread(t).wrote_in_iteration = true;
+                } else {
+                    let v = *version;
+                    self.run.thread(t).iteration_reads.push((loc, v));
+                }
                 OpResult::Unit
             }
         })
+    }
+
+    /// The newest version of `loc`: its number of writes (coherence order, or cell writes).
+    pub(crate) fn latest_version(&self, loc: Loc) -> usize {
+        if loc.is_cell() {
+            self.run.cell_writes.get(&loc).copied().unwrap_or(0)
+        } else {
+            self.graph.co_order(loc).len()
+        }
     }
 
     /// Cells are not graph events; they are numbered in order of first access, for reports.
@@ -230,7 +247,7 @@ impl Engine<'_> {
         if no_progress {
             let watched = reads
                 .iter()
-                .map(|&(loc, _)| (loc, self.graph.co_order(loc).len()))
+                .map(|&(loc, _)| (loc, self.latest_version(loc)))
                 .collect();
             let run = self.run.thread(t);
             run.spin = Some(SpinBlock { watched, span });
@@ -342,7 +359,8 @@ impl Engine<'_> {
             }
         }
         run.clock.tick(t);
-        run.iteration_reads.push((loc, r.rf));
+        let version = self.graph.co_position(loc, r.rf);
+        self.run.thread(t).iteration_reads.push((loc, version));
         Ok((id, value))
     }
 
@@ -559,8 +577,11 @@ impl Engine<'_> {
         let pos = self.run.thread(t).replay_pos;
         let id = if pos < self.graph.thread_len(t) {
             let id = EventId::new(t, pos);
-            match self.graph.event(id).label {
-                Label::Write(w) if w.loc == loc && w.rmw == rmw && w.val == val => {}
+            match &mut self.graph.event_mut(id).label {
+                // The program decides what a write stores: pointers differ from one execution
+                // to the next, so the recorded value is refreshed, and the reads replayed after
+                // it see this execution's value.
+                Label::Write(w) if w.loc == loc && w.rmw == rmw => w.val = val,
                 _ => {
                     let did = format!("wrote {} to {}", val, crate::event::loc_name(loc));
                     return Err(self.divergence(t, &did, id));

@@ -3,7 +3,7 @@
 //! priority drops below all others. Reads read the latest write, as in an interleaving.
 //!
 //! Deviation: the paper needs the number of steps k in advance; ravel uses the longest execution
-//! seen so far (starting from 64), the usual practical choice.
+//! seen so far (starting from 8, so short programs get useful change points at once).
 
 use super::scheduler::{Scheduler, SplitMix64};
 use crate::event::ThreadId;
@@ -28,7 +28,7 @@ impl PctScheduler {
             priorities: Vec::new(),
             change_points: Vec::new(),
             step: 0,
-            max_steps_seen: 64,
+            max_steps_seen: 8,
             next_low: 0,
         }
     }

@@ -44,8 +44,9 @@ pub(crate) struct ThreadRun {
     /// through later same-thread stores).
     pub last_release: FxHashMap<Loc, VectorClock>,
     /// Reads since the last yield, and the previous iteration's.
-    pub iteration_reads: Vec<(Loc, Source)>,
-    pub previous_iteration: Option<Vec<(Loc, Source)>>,
+    /// Each read as (location, version read): a coherence position, or a cell's write count.
+    pub iteration_reads: Vec<(Loc, usize)>,
+    pub previous_iteration: Option<Vec<(Loc, usize)>>,
     pub wrote_in_iteration: bool,
     pub spin: Option<SpinBlock>,
     /// The last operation was a yield: give others a turn.
@@ -104,6 +105,8 @@ pub(crate) struct RunState {
     pub token: ReplayToken,
     pub steps: u64,
     pub current: Option<ThreadId>,
+    /// How many times each cell was written in this execution (cells have no coherence order).
+    pub cell_writes: FxHashMap<Loc, usize>,
     /// Objects known by address, numbered for this execution.
     pub addresses: FxHashMap<Loc, Loc>,
     /// The next number for an object first used by a new event.
@@ -121,6 +124,7 @@ impl RunState {
         self.steps = 0;
         self.current = None;
         self.addresses.clear();
+        self.cell_writes.clear();
         self.next_fresh = 0;
     }
 

@@ -21,6 +21,11 @@ pub trait MemoryModel: std::fmt::Debug + Send + Sync {
     fn reads_respect_porf(&self) -> bool {
         false
     }
+    /// Whether every consistent graph is an interleaving (`po ∪ rf ∪ co ∪ fr` acyclic), so
+    /// re-execution can follow one and reports show a real order of steps.
+    fn is_interleaving(&self) -> bool {
+        false
+    }
 }
 
 /// The memory models a user can choose.

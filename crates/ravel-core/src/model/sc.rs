@@ -19,6 +19,10 @@ impl MemoryModel for SequentialConsistency {
         true
     }
 
+    fn is_interleaving(&self) -> bool {
+        true
+    }
+
     fn is_consistent(&self, graph: &ExecutionGraph) -> bool {
         RelationGraph::with_sc_order(graph, RelationGraph::is_acyclic)
     }

@@ -49,7 +49,20 @@ impl Report {
             .map(|s| self.thread_label(s.thread).len())
             .max()
             .unwrap_or(4);
+        // Long executions (a loop that hit the step bound) show their beginning and their end.
+        const HEAD: usize = 20;
+        const TAIL: usize = 40;
+        let elide = self.trace.len() > HEAD + TAIL + 10;
         for (i, step) in self.trace.iter().enumerate() {
+            if elide && i == HEAD {
+                out.push_str(&format!(
+                    "       ... {} steps ...\n",
+                    self.trace.len() - HEAD - TAIL
+                ));
+            }
+            if elide && (HEAD..self.trace.len() - TAIL).contains(&i) {
+                continue;
+            }
             out.push_str(&format!(
                 "  {:>3}. {:<width$}  {:<44} {}\n",
                 i + 1,

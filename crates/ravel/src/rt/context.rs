@@ -95,6 +95,33 @@ pub(crate) fn perform(op: Op, span: SourceSpan) -> OpResult {
     unsafe { (*yielder).suspend(Request::Op(op, span)) }
 }
 
+/// The message with which Rust aborts when a panic escapes a destructor during unwinding.
+const PANIC_IN_CLEANUP: &str = "panic in a destructor during cleanup";
+
+/// Called from the panic hook. When a panic escapes a destructor while a model thread unwinds,
+/// Rust aborts the process right after the hook returns, and nothing can stop it: suspending the
+/// thread inside the hook would keep std's hook lock forever and hang the test harness at exit.
+/// So ravel says what happened, in the terms of the model, before the abort.
+pub(crate) fn on_model_panic(message: &str, escaped: Option<&(String, Option<SourceSpan>)>) {
+    if message != PANIC_IN_CLEANUP {
+        return;
+    }
+    let Some(ctx) = CONTEXT.with(|c| c.borrow().clone()) else {
+        return;
+    };
+    let t = ctx.current.get();
+    let (what, span) = match escaped {
+        Some((m, Some(s))) => (m.as_str(), s.to_string()),
+        Some((m, None)) => (m.as_str(), "an unknown place".to_string()),
+        None => ("(unknown)", "an unknown place".to_string()),
+    };
+    eprintln!(
+        "ravel found a double panic\n  model thread {t} panicked in a destructor while unwinding \
+         from an earlier panic: `{what}` at {span}\n  Rust aborts the process here; rerun the \
+         test alone to see the first panic's report"
+    );
+}
+
 /// Performs an operation on shared objects, caching the numbers the engine gives them.
 pub(crate) fn perform_on(
     objects: &[&ObjectId],

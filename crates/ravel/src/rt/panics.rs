@@ -45,7 +45,8 @@ pub(crate) fn install() {
                     line: l.line(),
                     column: l.column(),
                 });
-                LAST.with(|last| *last.borrow_mut() = Some((message, span)));
+                let previous = LAST.with(|last| last.borrow_mut().replace((message.clone(), span)));
+                super::context::on_model_panic(&message, previous.as_ref());
             } else {
                 previous(info);
             }

@@ -1,0 +1,51 @@
+//! The raw command line, as clap parses it: no lookups, no defaults that depend on the
+//! environment. [`crate::config`] turns it into what the commands run.
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// ravel: a concurrency bug accelerator.
+#[derive(Parser, Debug)]
+#[command(name = "ravel", version, about, propagate_version = true)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run the gallery: each seed example as a buggy model ravel must catch and a fixed model
+    /// it must verify.
+    Demo(DemoArgs),
+}
+
+/// `ravel demo [ENTRY] [--list] [--show ENTRY] [--color WHEN]`.
+#[derive(clap::Args, Debug)]
+pub struct DemoArgs {
+    /// Run only this entry ("1", "3b", "22", ...) and print its full report.
+    pub entry: Option<String>,
+
+    /// List the entries without running them.
+    #[arg(long, conflicts_with = "entry")]
+    pub list: bool,
+
+    /// After the table, print the full report of this entry [default: 1].
+    #[arg(long, value_name = "ENTRY", conflicts_with_all = ["entry", "list"])]
+    pub show: Option<String>,
+
+    /// When to colour the output.
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorWhen::Auto)]
+    pub color: ColorWhen,
+}
+
+/// `--color`.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, ValueEnum)]
+pub enum ColorWhen {
+    /// When standard output is a terminal and `NO_COLOR` is not set.
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
+}
