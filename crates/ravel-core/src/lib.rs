@@ -1,7 +1,7 @@
 //! ravel's pure core: events, execution graphs, memory models, optimal exploration, detectors and
 //! reports. It does no I/O, reads no environment variables, starts no OS threads and has no
 //! `unsafe`; given a seed it is deterministic. Producers (the Rust runtime, the litmus
-//! interpreter) drive it through the [`Program`](event::Program) trait.
+//! interpreter) drive it through the [`Program`] trait.
 
 #![forbid(unsafe_code)]
 
