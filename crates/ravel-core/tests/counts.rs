@@ -9,8 +9,8 @@ use support::{Instr, Script, ScriptProgram};
 
 fn count(script: Script) -> (u64, u64) {
     let mut program = ScriptProgram::new(script);
-    let config = ExploreConfig::new(MemoryModelKind::Sc.model());
-    let outcome = explore(&mut program, &config);
+    let mut config = ExploreConfig::new(MemoryModelKind::Sc.model());
+    let outcome = explore(&mut program, &mut config);
     assert!(
         outcome.reports.is_empty(),
         "unexpected finding: {}",

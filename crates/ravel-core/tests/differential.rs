@@ -49,7 +49,7 @@ fn sample(script: &Script, strategy: Search) -> BTreeSet<Vec<u64>> {
     let mut config = ExploreConfig::new(MemoryModelKind::Sc.model());
     config.strategy = strategy;
     config.max_executions = Some(200);
-    let outcome = explore(&mut program, &config);
+    let outcome = explore(&mut program, &mut config);
     assert!(outcome.reports.is_empty(), "{}", outcome.reports[0]);
     program.finals.into_iter().collect()
 }
@@ -62,7 +62,7 @@ fn run(script: &Script, naive: bool) -> (u64, BTreeSet<Vec<u64>>, BTreeSet<Strin
     if naive {
         config.preemption_bound = Some(u32::MAX);
     }
-    let outcome = explore(&mut program, &config);
+    let outcome = explore(&mut program, &mut config);
     assert!(outcome.reports.is_empty(), "{}", outcome.reports[0]);
     assert!(outcome.complete, "did not finish: naive={naive} {script:?}");
     let graphs: BTreeSet<String> = outcome.graphs.iter().cloned().collect();

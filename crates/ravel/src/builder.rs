@@ -116,7 +116,7 @@ impl Builder {
             _ => self.strategy.clone(),
         };
         let start = Instant::now();
-        let config = ExploreConfig {
+        let mut config = ExploreConfig {
             model: self.memory_model.model(),
             strategy,
             max_executions: self.max_executions,
@@ -126,13 +126,14 @@ impl Builder {
             clock: Some(Box::new(move || start.elapsed())),
             keep_going: self.keep_going,
             collect_graphs: false,
+            observer: None,
         };
         let ctx = Rc::new(Context::default());
         let body: &dyn Fn() = &f;
         let inner = panics::capturing(|| {
             enter(ctx.clone(), || {
                 let mut program = CoroutineProgram::new(body, ctx.clone(), self.stack_size);
-                explore(&mut program, &config)
+                explore(&mut program, &mut config)
             })
         });
         let test_name = std::thread::current().name().map(str::to_string);

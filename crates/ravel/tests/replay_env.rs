@@ -24,7 +24,10 @@ fn the_environment_variable_replays_the_finding() {
     let finding = &found.findings()[0];
     let line = finding.to_string();
     assert!(
-        line.contains(&format!("RAVEL_REPLAY={} cargo test", finding.replay_token())),
+        line.contains(&format!(
+            "RAVEL_REPLAY={} cargo test",
+            finding.replay_token()
+        )),
         "{line}"
     );
     std::env::set_var("RAVEL_REPLAY", finding.replay_token());
@@ -51,7 +54,11 @@ fn a_malformed_token_is_a_clear_error() {
             .output()
             .unwrap();
         // The child's should_panic passed: it panicked with the clear message.
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stdout)
+        );
         panic!("RAVEL_REPLAY: invalid replay token (checked in a child process)");
     }
     Builder::new().explore(lost_update);

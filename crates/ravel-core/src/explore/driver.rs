@@ -38,6 +38,9 @@ pub struct ExploreConfig {
     pub keep_going: bool,
     /// Record a fingerprint of every complete execution's graph (tests compare explorers).
     pub collect_graphs: bool,
+    /// Called with the graph of every complete execution (the litmus front end reads final
+    /// values and checks graph-level data races here).
+    pub observer: Option<Box<dyn FnMut(&ExecutionGraph)>>,
 }
 
 impl std::fmt::Debug for ExploreConfig {
@@ -66,6 +69,7 @@ impl ExploreConfig {
             clock: None,
             keep_going: false,
             collect_graphs: false,
+            observer: None,
         }
     }
 
@@ -103,7 +107,18 @@ pub(crate) struct Engine<'a> {
 }
 
 /// Explores `program` as configured and answers what was found.
-pub fn explore(program: &mut dyn Program, config: &ExploreConfig) -> Outcome {
+pub fn explore(program: &mut dyn Program, config: &mut ExploreConfig) -> Outcome {
+    let mut observer = config.observer.take();
+    let outcome = explore_with(program, config, &mut observer);
+    config.observer = observer;
+    outcome
+}
+
+fn explore_with(
+    program: &mut dyn Program,
+    config: &ExploreConfig,
+    observer: &mut Option<Box<dyn FnMut(&ExecutionGraph)>>,
+) -> Outcome {
     let mode = match (&config.strategy, config.preemption_bound) {
         (Strategy::Exhaustive, None) => Mode::Optimal(Revisits::new()),
         (Strategy::Exhaustive, Some(bound)) => {
@@ -161,8 +176,11 @@ pub fn explore(program: &mut dyn Program, config: &ExploreConfig) -> Outcome {
         match engine.run_execution() {
             Ok(()) => {
                 outcome.executions += 1;
-                if config.collect_graphs {
+                if engine.config.collect_graphs {
                     outcome.graphs.push(engine.graph.fingerprint());
+                }
+                if let Some(observe) = observer.as_mut() {
+                    observe(&engine.graph);
                 }
             }
             Err(Stop::Redundant) => outcome.redundant += 1,
