@@ -46,7 +46,7 @@ impl<'f> CoroutineProgram<'f> {
             body,
             ctx,
             threads: Vec::new(),
-            stacks: StackPool::new(stack_size),
+            stacks: StackPool::for_this_thread(stack_size),
         }
     }
 
@@ -173,5 +173,6 @@ impl<'f> Program for CoroutineProgram<'f> {
 impl Drop for CoroutineProgram<'_> {
     fn drop(&mut self) {
         self.abort();
+        self.stacks.keep_for_this_thread();
     }
 }

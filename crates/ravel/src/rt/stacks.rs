@@ -10,12 +10,32 @@ pub(crate) struct StackPool {
     free: Vec<DefaultStack>,
 }
 
+thread_local! {
+    /// Stacks survive from one exploration to the next on the same OS thread: a test suite
+    /// explores many small models, and fresh stacks would dominate their cost.
+    static SPARE: std::cell::RefCell<Option<StackPool>> = const { std::cell::RefCell::new(None) };
+}
+
 impl StackPool {
     pub(crate) fn new(size: usize) -> StackPool {
         StackPool {
             size,
             free: Vec::new(),
         }
+    }
+
+    /// The pool this OS thread kept from its last exploration, if its stacks have this size.
+    pub(crate) fn for_this_thread(size: usize) -> StackPool {
+        SPARE
+            .with(|spare| spare.borrow_mut().take())
+            .filter(|pool| pool.size == size)
+            .unwrap_or_else(|| StackPool::new(size))
+    }
+
+    /// Keeps this pool for the next exploration on this OS thread.
+    pub(crate) fn keep_for_this_thread(&mut self) {
+        let pool = std::mem::replace(self, StackPool::new(self.size));
+        SPARE.with(|spare| *spare.borrow_mut() = Some(pool));
     }
 
     /// A stack of at least `size` bytes (the pool's size when `None`).
