@@ -17,6 +17,9 @@ use crate::model::MemoryModel;
 use crate::report::{Outcome, Report};
 use std::time::Duration;
 
+/// A callback that sees the graph of every complete execution.
+pub type GraphObserver = Box<dyn FnMut(&ExecutionGraph)>;
+
 /// How to explore.
 pub struct ExploreConfig {
     /// The memory model.
@@ -40,7 +43,7 @@ pub struct ExploreConfig {
     pub collect_graphs: bool,
     /// Called with the graph of every complete execution (the litmus front end reads final
     /// values and checks graph-level data races here).
-    pub observer: Option<Box<dyn FnMut(&ExecutionGraph)>>,
+    pub observer: Option<GraphObserver>,
 }
 
 impl std::fmt::Debug for ExploreConfig {
@@ -117,7 +120,7 @@ pub fn explore(program: &mut dyn Program, config: &mut ExploreConfig) -> Outcome
 fn explore_with(
     program: &mut dyn Program,
     config: &ExploreConfig,
-    observer: &mut Option<Box<dyn FnMut(&ExecutionGraph)>>,
+    observer: &mut Option<GraphObserver>,
 ) -> Outcome {
     let mode = match (&config.strategy, config.preemption_bound) {
         (Strategy::Exhaustive, None) => Mode::Optimal(Revisits::new()),

@@ -21,7 +21,7 @@ mod scheduler;
 mod strategy;
 mod stuck;
 
-pub use driver::{explore, ExploreConfig};
+pub use driver::{explore, ExploreConfig, GraphObserver};
 pub use replay_token::{ReplayToken, TokenError};
 pub use run_state::TraceStep;
 pub use scheduler::Scheduler;
