@@ -2,9 +2,14 @@
 //! coherence choices; a model only accepts or rejects whole graphs, so weak models (x86-TSO, RC11)
 //! plug in here without touching exploration.
 
+mod rc11;
+mod relation;
 mod sc;
+mod tso;
 
+pub use rc11::Rc11;
 pub use sc::SequentialConsistency;
+pub use tso::Tso;
 
 use crate::graph::ExecutionGraph;
 
@@ -34,6 +39,12 @@ pub enum MemoryModelKind {
     /// Sequential consistency: every execution is an interleaving.
     #[default]
     Sc,
+    /// x86-TSO (herd7's `x86tso.cat`): stores may be delayed past later loads of other
+    /// locations; `SeqCst` stores and read-modify-writes act as fences.
+    Tso,
+    /// Repaired C11 (Lahav et al., PLDI 2017; herd7's `rc11.cat`): the C/C++/Rust atomics model
+    /// with relaxed, release/acquire and SC orderings.
+    Rc11,
 }
 
 impl MemoryModelKind {
@@ -41,6 +52,8 @@ impl MemoryModelKind {
     pub fn model(self) -> &'static dyn MemoryModel {
         match self {
             MemoryModelKind::Sc => &SequentialConsistency,
+            MemoryModelKind::Tso => &Tso,
+            MemoryModelKind::Rc11 => &Rc11,
         }
     }
 }
