@@ -18,6 +18,45 @@ pub enum Command {
     /// Run the gallery: each seed example as a buggy model ravel must catch and a fixed model
     /// it must verify.
     Demo(DemoArgs),
+    /// Run herd7 litmus tests (X86 and C dialects) through ravel's engine and print herd-style
+    /// verdicts.
+    Litmus(LitmusArgs),
+}
+
+/// `ravel litmus [--model sc|tso|rc11] [--json] [--expect FILE] [--explain] PATH...`.
+#[derive(clap::Args, Debug)]
+pub struct LitmusArgs {
+    /// Litmus files, or directories searched recursively for `*.litmus` files.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<std::path::PathBuf>,
+
+    /// The memory model [default: tso for X86 tests, rc11 for C tests].
+    #[arg(long, value_enum, value_name = "MODEL")]
+    pub model: Option<ModelArg>,
+
+    /// Print the results as JSON (one array) instead of herd's text.
+    #[arg(long)]
+    pub json: bool,
+
+    /// Compare every result with a herd `expected.json` (condition and full state set); exit 1
+    /// on any mismatch.
+    #[arg(long, value_name = "FILE")]
+    pub expect: Option<std::path::PathBuf>,
+
+    /// Explain how a state is reached (not yet implemented).
+    #[arg(long)]
+    pub explain: bool,
+}
+
+/// `--model`.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, ValueEnum)]
+pub enum ModelArg {
+    /// Sequential consistency.
+    Sc,
+    /// x86-TSO.
+    Tso,
+    /// Repaired C11.
+    Rc11,
 }
 
 /// `ravel demo [ENTRY] [--list] [--show ENTRY] [--color WHEN]`.

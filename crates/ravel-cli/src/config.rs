@@ -1,9 +1,12 @@
 //! The resolved configuration: entry ids looked up, colour decided against the terminal. Every
 //! mistake in the command line is found here, before anything runs.
 
-use crate::args::{ColorWhen, DemoArgs};
+use crate::args::{ColorWhen, DemoArgs, LitmusArgs, ModelArg};
+use ravel_core::MemoryModelKind;
 use ravel_gallery::Entry;
+use ravel_litmus::Expected;
 use std::io::IsTerminal;
+use std::path::PathBuf;
 
 /// The entry whose report `ravel demo` prints after the table: the lost update of a bank
 /// account reads at a glance.
@@ -67,6 +70,79 @@ fn lookup(id: &str) -> Result<&'static Entry, UsageError> {
             ids.join(", ")
         ))
     })
+}
+
+/// `ravel litmus`, resolved: paths checked, expectations read.
+#[derive(Debug)]
+pub struct LitmusConfig {
+    /// The litmus files to run, in order (directories expanded, sorted).
+    pub files: Vec<PathBuf>,
+    /// The model forced with `--model`; otherwise each test's default.
+    pub model: Option<MemoryModelKind>,
+    /// JSON output.
+    pub json: bool,
+    /// herd's verdicts to compare with.
+    pub expect: Option<Expected>,
+    /// `--explain`.
+    pub explain: bool,
+    /// How many files each directory argument contributed, for progress notes.
+    pub groups: Vec<(PathBuf, usize)>,
+}
+
+impl LitmusConfig {
+    /// Resolves the raw arguments: every path must exist, and the expectations must parse.
+    pub fn resolve(args: LitmusArgs) -> Result<LitmusConfig, UsageError> {
+        let mut files = Vec::new();
+        let mut groups = Vec::new();
+        for path in &args.paths {
+            if path.is_dir() {
+                let mut found = Vec::new();
+                walk(path, &mut found)
+                    .map_err(|e| UsageError(format!("cannot list {}: {e}", path.display())))?;
+                found.sort();
+                groups.push((path.clone(), found.len()));
+                files.extend(found);
+            } else if path.is_file() {
+                groups.push((path.clone(), 1));
+                files.push(path.clone());
+            } else {
+                return Err(UsageError(format!(
+                    "no such file or directory: {}",
+                    path.display()
+                )));
+            }
+        }
+        let expect = match &args.expect {
+            Some(p) => Some(Expected::load(p).map_err(UsageError)?),
+            None => None,
+        };
+        let model = args.model.map(|m| match m {
+            ModelArg::Sc => MemoryModelKind::Sc,
+            ModelArg::Tso => MemoryModelKind::Tso,
+            ModelArg::Rc11 => MemoryModelKind::Rc11,
+        });
+        Ok(LitmusConfig {
+            files,
+            model,
+            json: args.json,
+            expect,
+            explain: args.explain,
+            groups,
+        })
+    }
+}
+
+/// Collects the `*.litmus` files under `dir`, recursively.
+fn walk(dir: &std::path::Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_dir() {
+            walk(&path, out)?;
+        } else if path.extension().is_some_and(|x| x == "litmus") {
+            out.push(path);
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -1,16 +1,18 @@
 //! `ravel`: the command-line face of ravel.
 //!
 //! Exit codes: 0 when everything checked came out as it should, 1 when something did not (a
-//! gallery bug missed, a fix not verified), 2 on a usage error.
+//! gallery bug missed, a fix not verified; a litmus result that disagrees with `--expect`), 2 on
+//! a usage error (or a litmus test that does not load).
 
 mod args;
 mod config;
 mod demo;
+mod litmus;
 mod style;
 
 use args::{Cli, Command};
 use clap::{CommandFactory, Parser};
-use config::DemoConfig;
+use config::{DemoConfig, LitmusConfig};
 use std::process::ExitCode;
 
 /// Exits with status 2 and clap's rendering of `message`, with the subcommand's usage.
@@ -43,6 +45,13 @@ fn main() -> ExitCode {
             } else {
                 ExitCode::FAILURE
             }
+        }
+        Command::Litmus(args) => {
+            let config = match LitmusConfig::resolve(args) {
+                Ok(config) => config,
+                Err(e) => usage_error("litmus", e.0),
+            };
+            litmus::run(&config)
         }
     }
 }

@@ -84,6 +84,9 @@ pub struct ReadLabel {
     pub spurious: bool,
     /// The ordering of the write half, for read-modify-writes.
     pub write_mode: WriteMode,
+    /// The ordering when the read leads to a write, and when it does not (a failed
+    /// compare-exchange has its own ordering). `mode` is whichever applies to what it reads.
+    pub modes: (ReadMode, ReadMode),
 }
 
 impl ReadLabel {
@@ -353,10 +356,20 @@ impl ExecutionGraph {
         self.co_insert_after(loc, write, after);
     }
 
-    /// Changes what the read at `read` reads from.
+    /// Changes what the read at `read` reads from (and so, for a compare-exchange, which of its
+    /// orderings applies).
     pub fn set_rf(&mut self, read: EventId, src: Source) {
+        let Label::Read(r) = self.event(read).label else {
+            return;
+        };
+        let value = self.value_of(r.loc, src);
         if let Label::Read(r) = &mut self.event_mut(read).label {
             r.rf = src;
+            r.mode = if r.write_value(value).is_some() {
+                r.modes.0
+            } else {
+                r.modes.1
+            };
         }
     }
 

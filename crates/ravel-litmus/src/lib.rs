@@ -14,14 +14,19 @@
 //! ```
 
 mod ast;
+mod compile;
 mod cursor;
 mod error;
+mod expect;
 mod header;
+mod interpret;
 mod lexer;
 mod parse_c;
 mod parse_common;
 mod parse_condition;
 mod parse_x86;
+mod report;
+mod run;
 mod validate;
 
 use std::path::Path;
@@ -32,6 +37,13 @@ pub use ast::{
     Thread, ThreadCode, X86Instr, X86Reg,
 };
 pub use error::{ErrorDetails, ErrorKind, ParseError};
+pub use expect::{Expected, Mismatch, State, Verdict};
+pub use interpret::{LitmusProgram, RegisterFiles};
+pub use ravel_core::model::MemoryModelKind;
+pub use report::{json_to_string_pretty, render_json, render_text, state_line, states_json};
+pub use run::{default_model, model_key, run_test, HerdResult, Observation, TestResult};
+/// The JSON value type results render to (re-exported from `serde_json`).
+pub use serde_json::Value as JsonValue;
 
 /// Parses a litmus test from `source`. The dialect is chosen by the first
 /// word (`X86` or `C`); `file` only serves error messages.
@@ -45,6 +57,23 @@ pub fn parse_file(path: impl AsRef<Path>) -> Result<LitmusTest, ParseError> {
     let path = path.as_ref();
     let source = std::fs::read_to_string(path).map_err(|e| ParseError::io(path, &e))?;
     parse(&source, Some(path))
+}
+
+/// Reads, parses and loads the file at `path`: like [`parse_file`], but
+/// also rejects what the interpreter cannot run (memory orders C11 forbids
+/// for an access, such as a release load), with the same rendering.
+pub fn load_file(path: impl AsRef<Path>) -> Result<LitmusTest, ParseError> {
+    let path = path.as_ref();
+    let source = std::fs::read_to_string(path).map_err(|e| ParseError::io(path, &e))?;
+    load(&source, Some(path))
+}
+
+/// Parses `source` and checks that the interpreter can run it (see
+/// [`load_file`]).
+pub fn load(source: &str, file: Option<&Path>) -> Result<LitmusTest, ParseError> {
+    let test = parse(source, file)?;
+    compile::compile(&test).map_err(|e| e.with_source(source, file))?;
+    Ok(test)
 }
 
 fn parse_inner(source: &str) -> Result<LitmusTest, ParseError> {

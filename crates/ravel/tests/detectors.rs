@@ -438,3 +438,17 @@ fn atomics_first_touched_in_another_order_keep_their_initial_values() {
     });
     assert_clean(&o);
 }
+
+#[test]
+fn weak_compare_exchange_retry_loops_terminate() {
+    let o = Builder::new().explore(|| {
+        let a = AtomicUsize::new(1);
+        assert_eq!(
+            Ok(1),
+            a.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |v| Some(v + 1))
+        );
+        assert_eq!(a.load(Ordering::SeqCst), 2);
+    });
+    assert_clean(&o);
+    assert_eq!(o.executions(), 2, "one spurious failure, then success");
+}

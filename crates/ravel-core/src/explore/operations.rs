@@ -334,10 +334,13 @@ impl Engine<'_> {
             }
             id
         } else {
-            self.new_read(t, loc, (mode, write_mode), kind, span)?
+            self.new_read(t, loc, (mode, failure_mode, write_mode), kind, span)?
         };
         self.run.thread(t).replay_pos += 1;
         let r = *self.graph.read(id);
+        if let ReadKind::Cas { weak: true, .. } = r.kind {
+            self.run.thread(t).last_spurious_cas = r.spurious.then_some((loc, r.rf));
+        }
         let choice = self.executed_position(loc, r.rf) * 2 + u32::from(r.spurious);
         self.run.token.push_data(choice);
         let value = self.graph.value_of(loc, r.rf);
@@ -385,7 +388,7 @@ impl Engine<'_> {
         &mut self,
         t: ThreadId,
         loc: Loc,
-        (mode, write_mode): (ReadMode, WriteMode),
+        (mode, failure_mode, write_mode): (ReadMode, ReadMode, WriteMode),
         kind: ReadKind,
         span: SourceSpan,
     ) -> Result<EventId, Stop> {
@@ -397,6 +400,7 @@ impl Engine<'_> {
             rf: co_max,
             spurious: false,
             write_mode,
+            modes: (mode, failure_mode),
         };
         let id = self.graph.push(t, Label::Read(label), span);
         let sources = self.graph.sources(loc);
@@ -460,8 +464,12 @@ impl Engine<'_> {
             } => Some(expected),
             _ => None,
         };
-        let can_fail_spuriously =
-            |g: &crate::graph::ExecutionGraph, src| weak_expected == Some(g.value_of(loc, src));
+        // A weak compare-exchange may fail spuriously, but not twice in a row on the same value:
+        // otherwise every retry loop would have executions that fail forever.
+        let failed_before = self.run.thread_ref(t).and_then(|r| r.last_spurious_cas);
+        let can_fail_spuriously = |g: &crate::graph::ExecutionGraph, src| {
+            weak_expected == Some(g.value_of(loc, src)) && failed_before != Some((loc, src))
+        };
         let (chosen, spurious) = match &mut self.mode {
             Mode::Optimal(revisits) => {
                 let Some(&last) = candidates.last() else {
@@ -509,12 +517,12 @@ impl Engine<'_> {
     }
 
     fn set_read(&mut self, id: EventId, src: Source, spurious: bool, co_max: Source) {
-        self.graph.set_rf(id, src);
         let e = self.graph.event_mut(id);
         e.added_max = src == co_max;
         if let Label::Read(r) = &mut e.label {
             r.spurious = spurious;
         }
+        self.graph.set_rf(id, src);
     }
 
     /// Whether a read of kind `label` may read from `src` at all (before consistency).

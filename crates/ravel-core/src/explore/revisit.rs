@@ -141,17 +141,14 @@ impl Revisits {
                 spurious,
             } => {
                 g.restrict_to_stamp(g.event(read).stamp);
-                g.set_rf(read, src);
                 let e = g.event_mut(read);
                 e.added_max = false;
                 let span = e.span;
-                let r = match &mut e.label {
-                    Label::Read(r) => {
-                        r.spurious = spurious;
-                        *r
-                    }
-                    other => unreachable!("forward read item on {other:?}"),
-                };
+                if let Label::Read(r) = &mut e.label {
+                    r.spurious = spurious;
+                }
+                g.set_rf(read, src);
+                let r = *g.read(read);
                 // A read-modify-write reading a write that another one already read violates
                 // atomicity: running it would only add its write half, push that write's
                 // revisits and be abandoned. Do exactly that here, without running.

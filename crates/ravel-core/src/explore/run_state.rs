@@ -57,6 +57,8 @@ pub(crate) struct ThreadRun {
     pub last_spurious: Option<(Loc, Source)>,
     /// Mutexes held, with where they were acquired.
     pub held: Vec<(Loc, SourceSpan)>,
+    /// The last weak compare-exchange failed spuriously reading this write.
+    pub last_spurious_cas: Option<(Loc, Source)>,
 }
 
 impl ThreadRun {
@@ -76,6 +78,7 @@ impl ThreadRun {
             wait_since: None,
             last_spurious: None,
             held: Vec::new(),
+            last_spurious_cas: None,
         }
     }
 }

@@ -1,0 +1,105 @@
+//! `ravel litmus`: runs herd7 litmus tests through ravel's engine, prints herd-style (or JSON)
+//! verdicts and optionally compares them with herd's `expected.json`.
+//!
+//! Exit codes: 0 when everything ran (and matched the expectations), 1 on a mismatch with the
+//! expectations, 2 when a test could not be loaded.
+
+use crate::config::LitmusConfig;
+use ravel_core::MemoryModelKind;
+use ravel_litmus::{default_model, load_file, model_key, render_json, render_text, run_test};
+use std::process::ExitCode;
+use std::time::Instant;
+
+/// Runs `ravel litmus` as configured.
+pub fn run(config: &LitmusConfig) -> ExitCode {
+    if config.explain {
+        eprintln!("ravel litmus: --explain is not yet implemented; running without it");
+    }
+    let mut load_errors = 0usize;
+    let mut mismatched = 0usize;
+    let mut json = Vec::new();
+    let mut files = config.files.iter();
+    for (group, count) in &config.groups {
+        let started = Instant::now();
+        for path in files.by_ref().take(*count) {
+            let test = match load_file(path) {
+                Ok(t) => t,
+                Err(e) => {
+                    eprintln!("{e}");
+                    load_errors += 1;
+                    continue;
+                }
+            };
+            let model: MemoryModelKind = config.model.unwrap_or_else(|| default_model(test.arch));
+            let result = match run_test(&test, model) {
+                Ok(r) => r,
+                Err(e) => {
+                    eprintln!("{e}");
+                    load_errors += 1;
+                    continue;
+                }
+            };
+            let mismatches = config
+                .expect
+                .as_ref()
+                .map(|e| e.compare(&result))
+                .unwrap_or_default();
+            if !mismatches.is_empty() {
+                mismatched += 1;
+            }
+            if config.json {
+                let mut v = render_json(&result);
+                if config.expect.is_some() {
+                    v["file"] = path.display().to_string().into();
+                    v["mismatches"] = mismatches
+                        .iter()
+                        .map(|m| serde_json_string(&m.to_string()))
+                        .collect::<Vec<_>>()
+                        .into();
+                }
+                json.push(v);
+            } else {
+                print!("{}", render_text(&result));
+                for m in &mismatches {
+                    println!(
+                        "MISMATCH {} ({}): {m}",
+                        result.name,
+                        model_key(result.model)
+                    );
+                }
+                println!();
+            }
+        }
+        let elapsed = started.elapsed();
+        if group.is_dir() && elapsed.as_secs_f64() > 1.0 {
+            eprintln!(
+                "ravel litmus: {}: {count} tests in {:.1}s",
+                group.display(),
+                elapsed.as_secs_f64()
+            );
+        }
+    }
+    if config.json {
+        let text = ravel_litmus::json_to_string_pretty(&json);
+        println!("{text}");
+    }
+    if config.expect.is_some() {
+        let ran = config.files.len() - load_errors;
+        if mismatched == 0 {
+            eprintln!("ravel litmus: all {ran} tests match the expectations");
+        } else {
+            eprintln!("ravel litmus: {mismatched} of {ran} tests do not match the expectations");
+        }
+    }
+    if load_errors > 0 {
+        ExitCode::from(2)
+    } else if mismatched > 0 {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn serde_json_string(s: &str) -> ravel_litmus::JsonValue {
+    ravel_litmus::JsonValue::String(s.to_string())
+}
