@@ -43,7 +43,7 @@ impl Builder {
             max_steps: 10_000,
             max_duration: None,
             preemption_bound: None,
-            stack_size: 256 * 1024,
+            stack_size: 2 << 20,
             keep_going: false,
         }
     }
@@ -84,7 +84,8 @@ impl Builder {
         self
     }
 
-    /// The stack size of model threads (default 256 KiB).
+    /// The stack size of model threads (default 2 MiB, as for std threads: an overflow kills the
+    /// process, so stay generous).
     pub fn stack_size(mut self, bytes: usize) -> Builder {
         self.stack_size = bytes;
         self

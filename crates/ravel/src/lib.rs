@@ -21,6 +21,7 @@
 //! ```
 
 mod builder;
+mod loom_compat;
 pub mod cell;
 pub mod hint;
 mod outcome;
@@ -29,6 +30,7 @@ pub mod sync;
 pub mod thread;
 
 pub use builder::{model, Builder};
+pub use loom_compat::model;
 pub use outcome::{Finding, Outcome};
 pub use ravel_core::detect::FindingKind;
 pub use ravel_core::explore::Strategy;

@@ -333,6 +333,50 @@ macro_rules! atomic_int {
                 self.rmw(RmwKind::Min, v, order, SourceSpan::caller())
             }
 
+            /// Like `fetch_update` (std's newer name for it).
+            #[track_caller]
+            pub fn try_update<F>(&self, set_order: Ordering, fetch_order: Ordering, f: F) -> Result<$t, $t>
+            where
+                F: FnMut($t) -> Option<$t>,
+            {
+                self.fetch_update(set_order, fetch_order, f)
+            }
+
+            /// Applies `f` until it sticks; answers the previous value.
+            #[track_caller]
+            pub fn update<F>(&self, set_order: Ordering, fetch_order: Ordering, mut f: F) -> $t
+            where
+                F: FnMut($t) -> $t,
+            {
+                match self.fetch_update(set_order, fetch_order, |v| Some(f(v))) {
+                    Ok(v) | Err(v) => v,
+                }
+            }
+
+            /// The deprecated std (and loom) compare-and-swap: answers the previous value.
+            #[track_caller]
+            pub fn compare_and_swap(&self, current: $t, new: $t, order: Ordering) -> $t {
+                let failure = match order {
+                    Ordering::Release | Ordering::Relaxed => Ordering::Relaxed,
+                    Ordering::AcqRel | Ordering::Acquire => Ordering::Acquire,
+                    _ => Ordering::SeqCst,
+                };
+                match self.compare_exchange(current, new, order, failure) {
+                    Ok(v) | Err(v) => v,
+                }
+            }
+
+            /// loom's `unsync_load`: a load the caller promises races with no store. ravel checks
+            /// nothing more than for a Relaxed load.
+            ///
+            /// # Safety
+            ///
+            /// As in loom: no store to this atomic may be concurrent with the load.
+            #[track_caller]
+            pub unsafe fn unsync_load(&self) -> $t {
+                self.load(Ordering::Relaxed)
+            }
+
             /// Applies `f` with a compare-exchange loop, like std.
             #[track_caller]
             pub fn fetch_update<F>(&self, set_order: Ordering, fetch_order: Ordering, mut f: F) -> Result<$t, $t>

@@ -4,6 +4,18 @@
 use crate::rt::context::with_context;
 use std::rc::Rc;
 
+/// The error `LocalKey::try_with` would give for a destroyed value (it never does in a model).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct AccessError;
+
+impl std::fmt::Display for AccessError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("already destroyed")
+    }
+}
+
+impl std::error::Error for AccessError {}
+
 /// A key to a model-thread-local value; declare it with [`crate::thread_local!`].
 #[derive(Debug)]
 pub struct LocalKey<T: 'static> {
@@ -14,6 +26,15 @@ impl<T: 'static> LocalKey<T> {
     #[doc(hidden)]
     pub const fn new(init: fn() -> T) -> LocalKey<T> {
         LocalKey { init }
+    }
+
+    /// Calls `f` with this thread's value; never fails in a model (the value is created on
+    /// first use and dropped when the execution ends).
+    pub fn try_with<F, R>(&'static self, f: F) -> Result<R, AccessError>
+    where
+        F: FnOnce(&T) -> R,
+    {
+        Ok(self.with(f))
     }
 
     /// Calls `f` with this thread's value.

@@ -1,9 +1,10 @@
-//! Model threads, shaped like `std::thread`.
+//! Model threads, shaped like `std::thread`. As in loom, spawned closures need not be `Send`:
+//! every model thread runs on the OS thread that runs the model.
 
 mod local;
 mod scope;
 
-pub use local::LocalKey;
+pub use local::{AccessError, LocalKey};
 pub use scope::{scope, Scope, ScopedJoinHandle};
 
 use crate::rt::context::{with_context, SpawnRequest, ThreadBody};
@@ -103,8 +104,8 @@ impl Builder {
     #[track_caller]
     pub fn spawn<F, T>(self, f: F) -> std::io::Result<JoinHandle<T>>
     where
-        F: FnOnce() -> T + Send + 'static,
-        T: Send + 'static,
+        F: FnOnce() -> T + 'static,
+        T: 'static,
     {
         let span = SourceSpan::caller();
         let (thread, slot) = spawn_with(self.name, self.stack_size, f, span);
@@ -154,8 +155,8 @@ where
 #[track_caller]
 pub fn spawn<F, T>(f: F) -> JoinHandle<T>
 where
-    F: FnOnce() -> T + Send + 'static,
-    T: Send + 'static,
+    F: FnOnce() -> T + 'static,
+    T: 'static,
 {
     let span = SourceSpan::caller();
     let (thread, slot) = spawn_with(None, None, f, span);

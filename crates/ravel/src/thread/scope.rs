@@ -28,8 +28,8 @@ impl<'scope, 'env> Scope<'scope, 'env> {
     #[track_caller]
     pub fn spawn<F, T>(&'scope self, f: F) -> ScopedJoinHandle<'scope, T>
     where
-        F: FnOnce() -> T + Send + 'scope,
-        T: Send + 'scope,
+        F: FnOnce() -> T + 'scope,
+        T: 'scope,
     {
         let (thread, slot) = spawn_with(None, None, f, SourceSpan::caller());
         let mut threads = self.threads.borrow_mut();
