@@ -21,9 +21,9 @@
 //! ```
 
 mod builder;
-mod loom_compat;
 pub mod cell;
 pub mod hint;
+mod loom_compat;
 mod outcome;
 mod rt;
 pub mod sync;
