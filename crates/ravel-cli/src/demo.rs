@@ -284,7 +284,7 @@ fn summary(checked: &[Checked], elapsed: Duration, style: Style) {
     println!(
         "  {}",
         style.paint(
-            "every model runs under SC today; entries whose bug needs RC11 or x86-TSO are pending",
+            "models run under RC11 (the default); entries that need x86-TSO outcomes or later detectors are pending",
             Tone::Muted
         )
     );

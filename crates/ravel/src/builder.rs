@@ -34,10 +34,10 @@ impl Default for Builder {
 }
 
 impl Builder {
-    /// Exhaustive search under sequential consistency, with default budgets.
+    /// Exhaustive search under RC11 (the model of Rust's atomics), with default budgets.
     pub fn new() -> Builder {
         Builder {
-            memory_model: MemoryModelKind::Sc,
+            memory_model: MemoryModelKind::Rc11,
             strategy: Strategy::Exhaustive,
             max_executions: None,
             max_steps: 10_000,

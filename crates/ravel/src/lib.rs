@@ -1,7 +1,7 @@
 //! ravel: a concurrency bug accelerator.
 //!
 //! Write a test against `ravel::thread`, `ravel::sync` and `ravel::cell` (shaped like `std` and
-//! loom), wrap it in [`model`], and ravel explores every way its threads can interleave and
+//! loom), wrap it in [`model()`], and ravel explores every way its threads can interleave and
 //! every value its reads may see, once per equivalence class. Lost updates, deadlocks, data races,
 //! panics and livelocks come back as reports with the interleaving and a replay token.
 //!
