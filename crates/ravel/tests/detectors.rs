@@ -452,3 +452,32 @@ fn weak_compare_exchange_retry_loops_terminate() {
     assert_clean(&o);
     assert_eq!(o.executions(), 2, "one spurious failure, then success");
 }
+
+#[test]
+fn a_preemption_bound_keeps_weak_outcomes() {
+    // IRIW-style: with Release/Acquire, the two readers may disagree on the order of the writes.
+    let o = Builder::new()
+        .preemption_bound(1)
+        .keep_going(true)
+        .explore(|| {
+            let s = Arc::new((AtomicBool::new(false), AtomicBool::new(false)));
+            let (a, b, c) = (s.clone(), s.clone(), s.clone());
+            let w = thread::spawn(move || a.1.store(true, Ordering::Release));
+            let r1 = thread::spawn(move || {
+                let x = b.0.load(Ordering::Acquire);
+                let y = b.1.load(Ordering::Acquire);
+                (x, y)
+            });
+            let r2 = thread::spawn(move || {
+                let y = c.1.load(Ordering::Acquire);
+                let x = c.0.load(Ordering::Acquire);
+                (x, y)
+            });
+            s.0.store(true, Ordering::Release);
+            w.join().unwrap();
+            let (x1, y1) = r1.join().unwrap();
+            let (x2, y2) = r2.join().unwrap();
+            assert!(!(x1 && !y1 && y2 && !x2), "the readers disagree");
+        });
+    assert_eq!(kinds(&o), [FindingKind::Panic]);
+}

@@ -124,9 +124,9 @@ fn explore_with(
 ) -> Outcome {
     let mode = match (&config.strategy, config.preemption_bound) {
         (Strategy::Exhaustive, None) => Mode::Optimal(Revisits::new()),
-        (Strategy::Exhaustive, Some(bound)) => {
-            Mode::Sampling(Box::new(InterleavingScheduler::new(Some(bound))))
-        }
+        (Strategy::Exhaustive, Some(bound)) => Mode::Sampling(Box::new(
+            InterleavingScheduler::new(Some(bound), !config.model.is_interleaving()),
+        )),
         (Strategy::Random { seed }, bound) => {
             Mode::Sampling(Box::new(RandomScheduler::new(*seed, bound)))
         }

@@ -3,7 +3,8 @@
 //! write and writes go last in coherence order, exactly as on a sequentially consistent machine.
 //!
 //! This is the naive enumerator the optimal explorer is tested against, and the exhaustive mode
-//! used when a preemption bound is set.
+//! used when a preemption bound is set. Under a weak memory model a read may also read an older
+//! write, so every consistent reads-from and coherence choice is enumerated as well.
 
 use super::scheduler::Scheduler;
 use crate::event::ThreadId;
@@ -17,14 +18,29 @@ pub(crate) struct InterleavingScheduler {
     pos: usize,
     preemptions: u32,
     started: bool,
+    /// Enumerate every consistent read and write choice, not only the latest (weak models).
+    all_options: bool,
 }
 
 impl InterleavingScheduler {
-    pub(crate) fn new(bound: Option<u32>) -> InterleavingScheduler {
+    pub(crate) fn new(bound: Option<u32>, all_options: bool) -> InterleavingScheduler {
         InterleavingScheduler {
             bound,
+            all_options,
             ..InterleavingScheduler::default()
         }
+    }
+
+    /// The next choice among `n` at this point of the path.
+    fn choose(&mut self, n: usize) -> usize {
+        let idx = if self.pos < self.path.len() {
+            self.path[self.pos].0.min(n - 1)
+        } else {
+            self.path.push((0, n));
+            0
+        };
+        self.pos += 1;
+        idx
     }
 }
 
@@ -54,13 +70,7 @@ impl Scheduler for InterleavingScheduler {
         if cur.is_none() || !bounded {
             options.extend(enabled.iter().copied().filter(|&t| Some(t) != cur));
         }
-        let idx = if self.pos < self.path.len() {
-            self.path[self.pos].0.min(options.len() - 1)
-        } else {
-            self.path.push((0, options.len()));
-            0
-        };
-        self.pos += 1;
+        let idx = self.choose(options.len());
         let pick = options[idx];
         if cur.is_some_and(|c| c != pick) {
             self.preemptions += 1;
@@ -69,10 +79,15 @@ impl Scheduler for InterleavingScheduler {
     }
 
     fn pick_option(&mut self, n: usize) -> usize {
-        n - 1
+        if self.all_options {
+            // Latest first, like the interleaving itself would.
+            n - 1 - self.choose(n)
+        } else {
+            n - 1
+        }
     }
 
     fn latest_only(&self) -> bool {
-        true
+        !self.all_options
     }
 }
