@@ -477,7 +477,8 @@ fn a_preemption_bound_keeps_weak_outcomes() {
             w.join().unwrap();
             let (x1, y1) = r1.join().unwrap();
             let (x2, y2) = r2.join().unwrap();
-            assert!(!(x1 && !y1 && y2 && !x2), "the readers disagree");
+            let disagree = x1 && !y1 && y2 && !x2;
+            assert!(!disagree, "the readers disagree");
         });
     assert_eq!(kinds(&o), [FindingKind::Panic]);
 }
