@@ -206,12 +206,19 @@ pub enum ModelNeed {
 }
 
 impl ModelNeed {
-    /// The model ravel checks the entry under today. Only SC has landed; the data-race,
-    /// deadlock, livelock and assertion findings of the ready entries do not depend on weak
-    /// behaviours (happens-before is computed the same way), so SC checks them faithfully.
-    /// Entries whose finding needs a weak outcome are `Pending` instead.
+    /// The model ravel checks the entry under: the one it names; RC11 (ravel's default) where
+    /// it names several or none; x86-TSO entries stay pending until their outcomes are modelled
+    /// with x86 instructions.
     pub fn checked_under(self) -> MemoryModel {
-        MemoryModel::Sc
+        match self {
+            ModelNeed::Sc => MemoryModel::Sc,
+            ModelNeed::X86Tso => MemoryModel::Tso,
+            ModelNeed::Any
+            | ModelNeed::ScAndRc11
+            | ModelNeed::Rc11
+            | ModelNeed::TsoAndRc11
+            | ModelNeed::SplitAccess => MemoryModel::Rc11,
+        }
     }
 }
 

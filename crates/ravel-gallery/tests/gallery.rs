@@ -79,13 +79,11 @@ fn e03b_loop_never_stopped_buggy() {
 }
 
 #[test]
-#[ignore = "needs RC11: r1 && !r2 && r3 is unreachable under SC"]
 fn e04_badly_ordered_buggy() {
     buggy("e04_badly_ordered");
 }
 
 #[test]
-#[ignore = "needs RC11: under SC the check is vacuous"]
 fn e04_badly_ordered_fixed() {
     fixed("e04_badly_ordered");
 }
@@ -131,7 +129,6 @@ fn e08_future_ready_flag_fixed() {
 }
 
 #[test]
-#[ignore = "needs RC11: y == 1 && x == 0 is unreachable under SC"]
 fn e09_roach_motel_buggy() {
     buggy("e09_roach_motel");
 }
@@ -167,25 +164,21 @@ fn e12_circle_fixed() {
 }
 
 #[test]
-#[ignore = "needs x86-TSO and RC11: both flags read clear is unreachable under SC"]
 fn e13_dekker_buggy() {
     buggy("e13_dekker");
 }
 
 #[test]
-#[ignore = "needs x86-TSO and RC11: under SC the check is vacuous"]
 fn e13_dekker_fixed() {
     fixed("e13_dekker");
 }
 
 #[test]
-#[ignore = "needs x86-TSO: both outcomes are unreachable under SC"]
 fn e14_x86_store_buffering_buggy() {
     buggy("e14_x86_store_buffering");
 }
 
 #[test]
-#[ignore = "needs x86-TSO: under SC the check is vacuous"]
 fn e14_x86_store_buffering_fixed() {
     fixed("e14_x86_store_buffering");
 }

@@ -204,6 +204,19 @@ impl Engine<'_> {
         })
     }
 
+    /// Which events surely happen before thread `t`'s next event, from its vector clock: an
+    /// event of thread `u` at index `i` does when `i < clock[u]` (clocks count the events whose
+    /// effects reached `t`; a release write itself is not counted by the reader, so this errs on
+    /// the side of "not ordered", which only skips fewer candidates).
+    fn happened_before(&self, t: ThreadId) -> impl Fn(EventId) -> bool {
+        let clock = self
+            .run
+            .thread_ref(t)
+            .map(|r| r.clock.clone())
+            .unwrap_or_default();
+        move |e: EventId| e.index < clock.get(e.thread)
+    }
+
     /// The newest version of `loc`: its number of writes (coherence order, or cell writes).
     pub(crate) fn latest_version(&self, loc: Loc) -> usize {
         if loc.is_cell() {
@@ -431,7 +444,11 @@ impl Engine<'_> {
                 .rposition(|&w| before.contains(w))
                 .map_or(0, |p| p + 1)
         } else {
-            0
+            // Coherence in every model: nothing coherence-before a write that happens before
+            // the read can be read.
+            let hb = self.happened_before(t);
+            let order = self.graph.co_order(loc);
+            order.iter().rposition(|&w| hb(w)).map_or(0, |p| p + 1)
         };
         let latest_only = match &self.mode {
             Mode::Optimal(_) => false,
@@ -700,6 +717,20 @@ impl Engine<'_> {
             for (other, e) in self.graph.events() {
                 if let Label::Read(r) = e.label {
                     if r.loc == loc && before.contains(other) {
+                        floor = floor.max(self.graph.co_position(loc, r.rf));
+                    }
+                }
+            }
+            floor
+        } else if !latest_only {
+            // Coherence: a write goes after every write, and every write read, that happens
+            // before it.
+            let hb = self.happened_before(t);
+            let order = self.graph.co_order(loc);
+            let mut floor = order.iter().rposition(|&w| hb(w)).map_or(0, |p| p + 1);
+            for (other, e) in self.graph.events() {
+                if let Label::Read(r) = e.label {
+                    if r.loc == loc && hb(other) {
                         floor = floor.max(self.graph.co_position(loc, r.rf));
                     }
                 }
