@@ -1236,7 +1236,8 @@ throughput, time and executions to the first bug, and peak RSS. Every measuremen
 process of its own, so an abort (loom aborts on a double panic) is recorded rather than ending the
 run, and peak RSS is per measurement.
 
-Only sequential consistency is implemented in ravel so far, so these workloads measure the cost of
+ravel runs under its default model, RC11 (loom approximates C11 too; shuttle is SC only). These
+workloads have the same optimal class counts under SC and RC11, so they measure the cost of
 exploration, not weak-memory outcomes.
 
 Reproduce (takes a few minutes; the section between the markers is rewritten):
