@@ -14,11 +14,6 @@ pub mod model;
 pub mod report;
 pub mod view;
 
-/// The trace step type lives with exploration but is part of reports.
-mod explore_trace {
-    pub use crate::explore::TraceStep;
-}
-
 pub use detect::{Finding, FindingKind};
 pub use event::{Op, OpResult, Program, Request, SourceSpan, ThreadId};
 pub use explore::{explore, ExploreConfig, ReplayToken, Strategy};

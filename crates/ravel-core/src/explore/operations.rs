@@ -217,6 +217,14 @@ impl Engine<'_> {
         move |e: EventId| e.index < clock.get(e.thread)
     }
 
+    /// Whether the strategy takes only the latest option, so the others need not be computed.
+    fn latest_only(&self) -> bool {
+        match &self.mode {
+            Mode::Optimal(_) => false,
+            Mode::Sampling(s) => s.latest_only(),
+        }
+    }
+
     /// The newest version of `loc`: its number of writes (coherence order, or cell writes).
     pub(crate) fn latest_version(&self, loc: Loc) -> usize {
         if loc.is_cell() {
@@ -450,10 +458,7 @@ impl Engine<'_> {
             let order = self.graph.co_order(loc);
             order.iter().rposition(|&w| hb(w)).map_or(0, |p| p + 1)
         };
-        let latest_only = match &self.mode {
-            Mode::Optimal(_) => false,
-            Mode::Sampling(s) => s.latest_only(),
-        };
+        let latest_only = self.latest_only();
         let mut candidates = Vec::with_capacity(sources.len());
         for (position, &src) in sources.iter().enumerate() {
             if position < floor || !self.source_allowed(t, id, &label, src, settled) {
@@ -701,14 +706,17 @@ impl Engine<'_> {
                 return Ok(id);
             }
         }
-        let latest_only = match &self.mode {
-            Mode::Optimal(_) => false,
-            Mode::Sampling(s) => s.latest_only(),
-        };
+        let latest_only = self.latest_only();
         // Under models where reads respect porf, a write cannot go coherence-before a write it
         // depends on, nor before the write a read it depends on read.
-        let mut before = self.graph.prefix(EventId::new(t, id.index - 1));
-        let floor = if self.config.model.reads_respect_porf() && !latest_only {
+        let porf_floor = self.config.model.reads_respect_porf() && !latest_only;
+        let optimal = matches!(self.mode, Mode::Optimal(_));
+        let mut before = if porf_floor || optimal {
+            self.graph.prefix(EventId::new(t, id.index - 1))
+        } else {
+            View::empty()
+        };
+        let floor = if porf_floor {
             let order = self.graph.co_order(loc);
             let mut floor = order
                 .iter()

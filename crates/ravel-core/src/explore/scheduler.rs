@@ -27,8 +27,6 @@ pub trait Scheduler: std::fmt::Debug {
     fn next_recorded(&mut self) -> Option<u32> {
         None
     }
-    /// Whether this execution ran out of preemptions; used by bounded search.
-    fn finished_execution(&mut self) {}
 }
 
 /// A small, fast, seedable generator (SplitMix64); the core stays dependency-light and

@@ -4,7 +4,7 @@
 mod render;
 
 use crate::detect::Finding;
-pub use crate::explore_trace::TraceStep;
+pub use crate::explore::TraceStep;
 use std::time::Duration;
 
 /// One finding, with everything needed to understand and replay it.

@@ -129,12 +129,18 @@ pub(crate) fn perform_on(
     span: SourceSpan,
 ) -> OpResult {
     let execution = with_context(|ctx| ctx.execution.get());
-    let locs: Vec<Loc> = objects.iter().map(|o| o.loc(execution)).collect();
-    let result = perform(make(&locs), span);
+    // At most two objects per operation (a condvar wait names its mutex): no allocation on
+    // this per-operation path.
+    let mut buffer = [Loc(0); 2];
+    for (slot, o) in buffer.iter_mut().zip(objects) {
+        *slot = o.loc(execution);
+    }
+    let locs = &buffer[..objects.len()];
+    let result = perform(make(locs), span);
     if locs.iter().any(|l| l.is_unresolved()) {
         with_context(|ctx| {
             let resolved = ctx.resolved.borrow();
-            for (obj, loc) in objects.iter().zip(&locs) {
+            for (obj, loc) in objects.iter().zip(locs) {
                 if let Some(&number) = resolved.get(loc) {
                     obj.remember(execution, number);
                 }
