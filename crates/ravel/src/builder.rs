@@ -128,6 +128,7 @@ impl Builder {
             keep_going: self.keep_going,
             collect_graphs: false,
             observer: None,
+            analyses: ravel_core::detect::standard_analyses,
         };
         let ctx = Rc::new(Context::default());
         let body: &dyn Fn() = &f;

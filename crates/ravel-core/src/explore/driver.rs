@@ -10,7 +10,9 @@ use super::run_state::{RunState, ThreadRun, ThreadState};
 use super::scheduler::Scheduler;
 use super::strategy::Strategy;
 use crate::clock::VectorClock;
-use crate::detect::{Access, Finding, FindingKind};
+use crate::detect::{
+    no_analyses, Access, AnalysisFactory, ExecutionAnalysis, Finding, FindingKind,
+};
 use crate::event::{Op, OpResult, Program, Request, SourceSpan, ThreadId};
 use crate::graph::{EventId, ExecutionGraph, Label};
 use crate::model::MemoryModel;
@@ -44,6 +46,8 @@ pub struct ExploreConfig {
     /// Called with the graph of every complete execution (the litmus front end reads final
     /// values and checks graph-level data races here).
     pub observer: Option<GraphObserver>,
+    /// Builds the whole-execution detectors (one set per exploration or worker).
+    pub analyses: AnalysisFactory,
 }
 
 impl std::fmt::Debug for ExploreConfig {
@@ -73,6 +77,7 @@ impl ExploreConfig {
             keep_going: false,
             collect_graphs: false,
             observer: None,
+            analyses: no_analyses,
         }
     }
 
@@ -107,6 +112,8 @@ pub(crate) struct Engine<'a> {
     /// An execution ended with threads blocked on locks: a blocked acquisition is not in the
     /// graph, so the orders where it came first may be unexplored (matters with `keep_going`).
     pub(crate) deadlocked: bool,
+    /// The whole-execution detectors.
+    pub(crate) analyses: Vec<Box<dyn ExecutionAnalysis>>,
 }
 
 /// Explores `program` as configured and answers what was found.
@@ -148,6 +155,7 @@ fn explore_with(
         mode,
         run: RunState::default(),
         deadlocked: false,
+        analyses: (config.analyses)(),
     };
     let mut outcome = Outcome::default();
     let mut first = true;
@@ -259,11 +267,21 @@ impl Engine<'_> {
             })
             .max()
             .unwrap_or(0);
-        let result = self.run_steps();
+        let result = self.run_steps().and_then(|()| self.analyze());
         if result.is_err() {
             self.program.abort();
         }
         result
+    }
+
+    /// Runs the whole-execution detectors on the complete graph.
+    fn analyze(&mut self) -> Result<(), Stop> {
+        for analysis in &mut self.analyses {
+            if let Some(finding) = analysis.check(&self.graph) {
+                return Err(Stop::Found(finding));
+            }
+        }
+        Ok(())
     }
 
     fn run_steps(&mut self) -> Result<(), Stop> {
