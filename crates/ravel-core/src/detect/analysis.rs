@@ -6,6 +6,7 @@
 //! state across the executions it sees.
 
 use super::Finding;
+use crate::explore::TraceStep;
 use crate::graph::ExecutionGraph;
 
 /// A detector run on the graph of every complete execution.
@@ -13,9 +14,10 @@ pub trait ExecutionAnalysis: Send {
     /// What the analysis looks for, for diagnostics.
     fn name(&self) -> &'static str;
 
-    /// Looks at one complete execution; answers a finding to report it with this execution's
-    /// trace and replay token.
-    fn check(&mut self, graph: &ExecutionGraph) -> Option<Finding>;
+    /// Looks at one complete execution: its graph and its trace (every visible operation in the
+    /// order it ran, cell accesses included, which the graph does not hold). Answers a finding to
+    /// report it with this execution's trace and replay token.
+    fn check(&mut self, graph: &ExecutionGraph, trace: &[TraceStep]) -> Option<Finding>;
 }
 
 /// Builds the analyses of one exploration.

@@ -277,7 +277,7 @@ impl Engine<'_> {
     /// Runs the whole-execution detectors on the complete graph.
     fn analyze(&mut self) -> Result<(), Stop> {
         for analysis in &mut self.analyses {
-            if let Some(finding) = analysis.check(&self.graph) {
+            if let Some(finding) = analysis.check(&self.graph, &self.run.trace) {
                 return Err(Stop::Found(finding));
             }
         }
