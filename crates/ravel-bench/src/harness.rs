@@ -240,7 +240,9 @@ pub fn run_once(cell: Cell, budget: &Budget) -> Result<Run, String> {
 }
 
 fn run_ravel(cell: Cell, budget: &Budget, count: &Arc<AtomicU64>) -> Run {
-    let mut b = ravel::Builder::new().max_duration(budget.time);
+    // One worker: loom and shuttle explore on one thread, and per-execution costs are what is
+    // compared (the parallel speedup is measured on its own, see BENCHMARKS.md).
+    let mut b = ravel::Builder::new().workers(1).max_duration(budget.time);
     b = match cell.mode {
         Mode::Exhaustive => b,
         Mode::Random => b.strategy(ravel::Strategy::Random { seed: budget.seed }),

@@ -33,6 +33,8 @@ pub trait Tool: 'static {
     fn store(a: &Self::AtomicUsize, v: usize);
     /// `fetch_add(v, SeqCst)`.
     fn fetch_add(a: &Self::AtomicUsize, v: usize) -> usize;
+    /// `compare_exchange(current, new, SeqCst, SeqCst)`.
+    fn compare_exchange(a: &Self::AtomicUsize, current: usize, new: usize) -> Result<usize, usize>;
     /// `thread::spawn`.
     fn spawn<F, T>(f: F) -> Self::JoinHandle<T>
     where
@@ -89,6 +91,16 @@ macro_rules! std_shaped_tool {
             #[track_caller]
             fn fetch_add(a: &Self::AtomicUsize, v: usize) -> usize {
                 a.fetch_add(v, $krate::sync::atomic::Ordering::SeqCst)
+            }
+
+            #[track_caller]
+            fn compare_exchange(
+                a: &Self::AtomicUsize,
+                current: usize,
+                new: usize,
+            ) -> Result<usize, usize> {
+                use $krate::sync::atomic::Ordering::SeqCst;
+                a.compare_exchange(current, new, SeqCst, SeqCst)
             }
 
             #[track_caller]

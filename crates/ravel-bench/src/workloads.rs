@@ -45,6 +45,48 @@ pub fn readers<S: Tool>(readers: usize) {
     }
 }
 
+/// GenMC's `casrot(N)`: thread `i` (1..=N) tries once to move `x` from `i - 1` to `i`.
+pub fn casrot<S: Tool>(threads: usize) {
+    let x = S::arc(S::atomic(0));
+    let handles: Vec<_> = (1..=threads)
+        .map(|i| {
+            let x = x.clone();
+            S::spawn(move || {
+                let _ = S::compare_exchange(&x, i - 1, i);
+            })
+        })
+        .collect();
+    for h in handles {
+        S::join(h);
+    }
+}
+
+/// Slots in [`indexer`]'s table.
+const INDEXER_SIZE: usize = 128;
+
+/// GenMC's `indexer(N)`: thread `tid` inserts `w = 11*i + tid` (i < 4) into a 128-slot
+/// open-addressing table at home slot `7*w mod 128`, probing onward with compare-exchange.
+pub fn indexer<S: Tool>(threads: usize) {
+    let table = S::arc((0..INDEXER_SIZE).map(|_| S::atomic(0)).collect::<Vec<_>>());
+    let handles: Vec<_> = (0..threads)
+        .map(|tid| {
+            let table = table.clone();
+            S::spawn(move || {
+                for i in 0..4 {
+                    let w = i * 11 + tid;
+                    let mut slot = (w * 7) % INDEXER_SIZE;
+                    while S::compare_exchange(&table[slot], 0, w).is_err() {
+                        slot = (slot + 1) % INDEXER_SIZE;
+                    }
+                }
+            })
+        })
+        .collect();
+    for h in handles {
+        S::join(h);
+    }
+}
+
 /// Two threads increment with a load and a store: one increment can be lost (a bug).
 pub fn lost_update<S: Tool>() {
     let x = S::arc(S::atomic(0));
@@ -100,6 +142,10 @@ pub enum Workload {
     },
     /// [`readers`].
     Readers(usize),
+    /// [`casrot`].
+    Casrot(usize),
+    /// [`indexer`].
+    Indexer(usize),
     /// [`lost_update`].
     LostUpdate,
     /// [`abba`].
@@ -117,6 +163,8 @@ impl Workload {
             },
         ));
         v.extend((2..=6).map(Workload::Readers));
+        v.extend([4, 6, 8, 9].map(Workload::Casrot));
+        v.push(Workload::Indexer(12));
         v
     }
 
@@ -134,6 +182,8 @@ impl Workload {
                 increments,
             } => mutex_counter::<S>(threads, increments),
             Workload::Readers(n) => readers::<S>(n),
+            Workload::Casrot(n) => casrot::<S>(n),
+            Workload::Indexer(n) => indexer::<S>(n),
             Workload::LostUpdate => lost_update::<S>(),
             Workload::Abba => abba::<S>(),
         }
@@ -157,6 +207,16 @@ impl Workload {
                 Some(total / per)
             }
             Workload::Readers(n) => Some(1 << n),
+            // GenMC's expected counts (tests/correct/synthetic/casrot).
+            Workload::Casrot(n) => [2, 5, 14, 43, 144, 523, 2048, 8597]
+                .get(n.checked_sub(2)?)
+                .copied(),
+            // Below 12 threads every inserted value is distinct; each thread t >= 11 inserts 3
+            // values thread t - 11 inserts too, and each pair races independently for its home
+            // slot (the loser's next slot is nobody's home slot while n <= 22). GenMC: 8 for 12
+            // threads, 4096 for 15.
+            Workload::Indexer(n) if n <= 22 => Some(1 << (3 * n.saturating_sub(11))),
+            Workload::Indexer(_) => None,
             Workload::Empty => Some(1),
             Workload::LostUpdate | Workload::Abba => None,
         }
@@ -168,6 +228,7 @@ impl Workload {
             Workload::Empty => 0,
             Workload::MutexCounter { threads, .. } => threads,
             Workload::Readers(n) => n + 1,
+            Workload::Casrot(n) | Workload::Indexer(n) => n,
             Workload::LostUpdate | Workload::Abba => 2,
         }
     }
@@ -186,6 +247,8 @@ impl fmt::Display for Workload {
                 increments,
             } => write!(f, "mutex-{threads}x{increments}"),
             Workload::Readers(n) => write!(f, "readers-{n}"),
+            Workload::Casrot(n) => write!(f, "casrot-{n}"),
+            Workload::Indexer(n) => write!(f, "indexer-{n}"),
             Workload::LostUpdate => f.write_str("lost-update"),
             Workload::Abba => f.write_str("abba"),
         }
@@ -215,6 +278,12 @@ impl FromStr for Workload {
         }
         if let Some(n) = s.strip_prefix("readers-") {
             return Ok(Workload::Readers(n.parse().map_err(|_| bad())?));
+        }
+        if let Some(n) = s.strip_prefix("casrot-") {
+            return Ok(Workload::Casrot(n.parse().map_err(|_| bad())?));
+        }
+        if let Some(n) = s.strip_prefix("indexer-") {
+            return Ok(Workload::Indexer(n.parse().map_err(|_| bad())?));
         }
         Err(bad())
     }

@@ -59,6 +59,20 @@ fn readers_counts_are_optimal() {
 }
 
 #[test]
+fn genmc_counts_are_optimal() {
+    let workloads = (2..=6).map(Workload::Casrot).chain([Workload::Indexer(12)]);
+    for w in workloads {
+        let run = ravel(Mode::Exhaustive, w, &Budget::default());
+        assert_eq!(run.finding, None, "{w}");
+        assert!(run.complete, "{w}");
+        assert_eq!(run.reported, w.optimal_executions(), "{w}");
+    }
+    assert_eq!(Workload::Casrot(9).optimal_executions(), Some(8597));
+    assert_eq!(Workload::Indexer(12).optimal_executions(), Some(8));
+    assert_eq!(Workload::Indexer(15).optimal_executions(), Some(4096));
+}
+
+#[test]
 fn bugs_are_found_exhaustively() {
     let lost = ravel(Mode::Exhaustive, Workload::LostUpdate, &Budget::default());
     assert_eq!(lost.finding.as_deref(), Some("panic: lost update"));

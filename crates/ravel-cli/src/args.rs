@@ -21,6 +21,21 @@ pub enum Command {
     /// Run herd7 litmus tests (X86 and C dialects) through ravel's engine and print herd-style
     /// verdicts.
     Litmus(LitmusArgs),
+    /// Combine the result files of a sharded exploration (`RAVEL_SHARD=k/n`) into one report.
+    Merge(MergeArgs),
+}
+
+/// `ravel merge [--json] [PATH...]`.
+#[derive(clap::Args, Debug)]
+pub struct MergeArgs {
+    /// Shard result files (`shard-K-of-N.jsonl`), or directories holding them
+    /// [default: target/ravel-shards].
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<std::path::PathBuf>,
+
+    /// Print the merged results as JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `ravel litmus [--model sc|tso|rc11] [--json] [--expect FILE] [--explain] PATH...`.
@@ -43,7 +58,8 @@ pub struct LitmusArgs {
     #[arg(long, value_name = "FILE")]
     pub expect: Option<std::path::PathBuf>,
 
-    /// Explain how a state is reached (not yet implemented).
+    /// Explain every final state: for one SC cannot reach, an execution reaching it (events,
+    /// rf, co) and the po/rf/co/fr cycle SC forbids; otherwise an SC interleaving.
     #[arg(long)]
     pub explain: bool,
 }

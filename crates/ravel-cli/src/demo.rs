@@ -165,7 +165,7 @@ const W_TITLE: usize = 34;
 const W_SEED: usize = 5;
 const W_CLASS: usize = 11;
 const W_MODEL: usize = 9;
-const W_FOUND: usize = 46;
+const W_FOUND: usize = 56;
 
 fn header(style: Style, found: &str, last: &str) -> String {
     let cols = [

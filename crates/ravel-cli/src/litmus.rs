@@ -1,40 +1,51 @@
 //! `ravel litmus`: runs herd7 litmus tests through ravel's engine, prints herd-style (or JSON)
-//! verdicts and optionally compares them with herd's `expected.json`.
+//! verdicts and optionally compares them with herd's `expected.json`. With `--explain`, each
+//! state the model reaches but SC does not is explained by one execution and the cycle SC forbids.
 //!
 //! Exit codes: 0 when everything ran (and matched the expectations), 1 on a mismatch with the
 //! expectations, 2 when a test could not be loaded.
 
 use crate::config::LitmusConfig;
+use crate::progress::Progress;
 use ravel_core::MemoryModelKind;
-use ravel_litmus::{default_model, load_file, model_key, render_json, render_text, run_test};
+use ravel_litmus::{
+    default_model, explain_test, explanations_json, load_file, model_key, render_explanations_text,
+    render_json, render_text, run_test,
+};
 use std::process::ExitCode;
 use std::time::Instant;
 
 /// Runs `ravel litmus` as configured.
 pub fn run(config: &LitmusConfig) -> ExitCode {
-    if config.explain {
-        eprintln!("ravel litmus: --explain is not yet implemented; running without it");
-    }
     let mut load_errors = 0usize;
     let mut mismatched = 0usize;
     let mut json = Vec::new();
     let mut files = config.files.iter();
+    let progress = Progress::new(config.files.len(), "tests");
     for (group, count) in &config.groups {
         let started = Instant::now();
         for path in files.by_ref().take(*count) {
-            let test = match load_file(path) {
+            progress.working_on(path.display().to_string());
+            let loaded = load_file(path);
+            progress.advance();
+            let test = match loaded {
                 Ok(t) => t,
                 Err(e) => {
-                    eprintln!("{e}");
+                    progress.eprint(&e.to_string());
                     load_errors += 1;
                     continue;
                 }
             };
             let model: MemoryModelKind = config.model.unwrap_or_else(|| default_model(test.arch));
-            let result = match run_test(&test, model) {
+            let ran = if config.explain {
+                explain_test(&test, model).map(|e| (e.result.clone(), Some(e)))
+            } else {
+                run_test(&test, model).map(|r| (r, None))
+            };
+            let (result, explained) = match ran {
                 Ok(r) => r,
                 Err(e) => {
-                    eprintln!("{e}");
+                    progress.eprint(&e.to_string());
                     load_errors += 1;
                     continue;
                 }
@@ -57,28 +68,36 @@ pub fn run(config: &LitmusConfig) -> ExitCode {
                         .collect::<Vec<_>>()
                         .into();
                 }
+                if let Some(e) = &explained {
+                    v["explanations"] = explanations_json(e);
+                }
                 json.push(v);
             } else {
-                print!("{}", render_text(&result));
+                let mut text = render_text(&result);
+                if let Some(e) = &explained {
+                    text.push_str(&render_explanations_text(e));
+                }
                 for m in &mismatches {
-                    println!(
-                        "MISMATCH {} ({}): {m}",
+                    text.push_str(&format!(
+                        "MISMATCH {} ({}): {m}\n",
                         result.name,
                         model_key(result.model)
-                    );
+                    ));
                 }
-                println!();
+                text.push('\n');
+                progress.print(&text);
             }
         }
         let elapsed = started.elapsed();
         if group.is_dir() && elapsed.as_secs_f64() > 1.0 {
-            eprintln!(
+            progress.eprint(&format!(
                 "ravel litmus: {}: {count} tests in {:.1}s",
                 group.display(),
                 elapsed.as_secs_f64()
-            );
+            ));
         }
     }
+    progress.finish();
     if config.json {
         let text = ravel_litmus::json_to_string_pretty(&json);
         println!("{text}");

@@ -2,12 +2,14 @@
 //!
 //! Exit codes: 0 when everything checked came out as it should, 1 when something did not (a
 //! gallery bug missed, a fix not verified; a litmus result that disagrees with `--expect`), 2 on
-//! a usage error (or a litmus test that does not load).
+//! a usage error (or a litmus test that does not load, or a shard file that does not parse).
 
 mod args;
 mod config;
 mod demo;
 mod litmus;
+mod merge;
+mod progress;
 mod style;
 
 use args::{Cli, Command};
@@ -53,5 +55,6 @@ fn main() -> ExitCode {
             };
             litmus::run(&config)
         }
+        Command::Merge(args) => merge::run(&args),
     }
 }

@@ -116,3 +116,38 @@ fn the_whole_c11_corpus_runs_under_sc_and_matches() {
         .unwrap();
     assert!(out.status.success(), "{out:?}");
 }
+
+#[test]
+fn explain_prints_the_cycle_sc_forbids() {
+    let out = ravel()
+        .args(["litmus", "--explain"])
+        .arg(corpus("x86/SB.litmus"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("Explain SB under x86-tso: 1 of 4 states not reachable under SC"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "cycle  P0: W x=1 --po--> P0: R y=0 --fr--> P1: W y=1 --po--> P1: R x=0 \
+             --fr--> P0: W x=1"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("store buffer"), "{text}");
+    assert!(text.contains("is reachable under SC too"), "{text}");
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(!err.contains("not yet implemented"), "{err}");
+    let out = ravel()
+        .args(["litmus", "--explain", "--json"])
+        .arg(corpus("x86/SB.litmus"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains(r#""explanations": ["#), "{text}");
+    assert!(text.contains(r#""sc": "forbidden""#), "{text}");
+}

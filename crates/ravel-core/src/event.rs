@@ -87,9 +87,10 @@ impl SourceSpan {
         column: 0,
     };
 
-    /// The caller's location.
+    /// The caller's location (also in `const` constructors, so statics know where they were
+    /// built).
     #[track_caller]
-    pub fn caller() -> SourceSpan {
+    pub const fn caller() -> SourceSpan {
         let l = std::panic::Location::caller();
         SourceSpan {
             file: l.file(),
@@ -378,6 +379,85 @@ pub enum Op {
         /// Whether it writes.
         write: bool,
     },
+    /// A cell access that says what it does (the values, the bits, a cell racy by design), so
+    /// that a race on it can be classified as benign; otherwise as [`Op::CellAccess`]. A read
+    /// answers [`OpResult::Value`] with the value it reads when the engine knows it.
+    ShapedCellAccess {
+        /// The cell.
+        loc: Loc,
+        /// Whether it writes.
+        write: bool,
+        /// What it does.
+        shape: CellShape,
+    },
+}
+
+/// What a cell access tells the engine beyond "read" or "write", for classifying its races
+/// (`detect::benign`). [`CellShape::OPAQUE`] tells nothing: a race on it is a data race. Kept
+/// to 24 bytes so that an [`Op`] stays 40.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub struct CellShape {
+    /// The cell is racy by design (`ravel::cell::RacyCell`): its races are benign.
+    pub racy: bool,
+    /// A read that is the first half of a read-modify-write of the bits of `mask` (a bit-field
+    /// store): it takes the whole word, to store it back.
+    pub rmw: bool,
+    /// Whether `value` is known.
+    known: bool,
+    value: Value,
+    /// The bits the access is about: those a read looks at, the only ones a write may change.
+    /// [`CellShape::ALL_BITS`] for an access of the whole value.
+    pub mask: Value,
+}
+
+impl CellShape {
+    /// Every bit.
+    pub const ALL_BITS: Value = Value::MAX;
+
+    /// An access of the whole value that tells nothing more.
+    pub const OPAQUE: CellShape = CellShape {
+        racy: false,
+        rmw: false,
+        known: false,
+        value: 0,
+        mask: CellShape::ALL_BITS,
+    };
+
+    /// The same, with a value the producer sees: for a read, the cell's value when the access
+    /// was asked for (the engine takes the read's value from it unless a write performed since
+    /// changed the cell); for a write, the value it stores.
+    pub const fn with_value(mut self, value: Value) -> CellShape {
+        self.known = true;
+        self.value = value;
+        self
+    }
+
+    /// The same, about the bits of `mask` only.
+    pub const fn with_mask(mut self, mask: Value) -> CellShape {
+        self.mask = mask;
+        self
+    }
+
+    /// The same, as the read half of a read-modify-write of the bits of the mask.
+    pub const fn read_modify_write(mut self) -> CellShape {
+        self.rmw = true;
+        self
+    }
+
+    /// The same, to a cell racy by design.
+    pub const fn declared_racy(mut self) -> CellShape {
+        self.racy = true;
+        self
+    }
+
+    /// The value given with [`CellShape::with_value`], if any.
+    pub const fn value(&self) -> Option<Value> {
+        if self.known {
+            Some(self.value)
+        } else {
+            None
+        }
+    }
 }
 
 impl Op {
@@ -423,6 +503,21 @@ impl Op {
                 if write { "write to" } else { "read of" },
                 loc_name(loc)
             ),
+            Op::ShapedCellAccess { loc, write, shape } => {
+                let mut text = format!(
+                    "{} {}cell {}",
+                    if write { "write to" } else { "read of" },
+                    if shape.racy { "racy " } else { "" },
+                    loc_name(loc)
+                );
+                if shape.mask != CellShape::ALL_BITS {
+                    text.push_str(&format!(" bits {:#x}", shape.mask));
+                }
+                if let (true, Some(v)) = (write, shape.value()) {
+                    text.push_str(&format!(" = {v}"));
+                }
+                text
+            }
         }
     }
 }
@@ -449,9 +544,12 @@ impl Op {
             Op::Lock(l) | Op::TryLock(l) | Op::Unlock(l) => [Some(l), None],
             Op::CondWait { cv, mutex } => [Some(cv), Some(mutex)],
             Op::CondWake { cv, .. } | Op::Notify { cv, .. } => [Some(cv), None],
-            Op::Fence(_) | Op::Spawn | Op::Join(_) | Op::Yield | Op::CellAccess { .. } => {
-                [None, None]
-            }
+            Op::Fence(_)
+            | Op::Spawn
+            | Op::Join(_)
+            | Op::Yield
+            | Op::CellAccess { .. }
+            | Op::ShapedCellAccess { .. } => [None, None],
         }
     }
 
@@ -480,7 +578,12 @@ impl Op {
                     *mutex = l;
                 }
             }
-            Op::Fence(_) | Op::Spawn | Op::Join(_) | Op::Yield | Op::CellAccess { .. } => {}
+            Op::Fence(_)
+            | Op::Spawn
+            | Op::Join(_)
+            | Op::Yield
+            | Op::CellAccess { .. }
+            | Op::ShapedCellAccess { .. } => {}
         }
         self
     }
@@ -543,5 +646,19 @@ pub trait Program {
     fn thread_name(&self, thread: ThreadId) -> Option<String> {
         let _ = thread;
         None
+    }
+    /// Where the object numbered `loc` in the current execution was built: its identity
+    /// across executions (lockdep's lock class), if the producer knows it.
+    fn class_of(&self, loc: Loc) -> Option<SourceSpan> {
+        let _ = loc;
+        None
+    }
+    /// A benign race ([`FindingKind::is_benign`](crate::detect::FindingKind::is_benign)) in the
+    /// current execution, with the execution so far: the execution goes on. Sent at most once
+    /// per class and place in an exploration. A lossy-counter classification can be overturned
+    /// later in the same execution (the counter is then decremented): the engine reports that
+    /// as a data race at the same place, which supersedes this report.
+    fn benign_race(&mut self, report: crate::report::Report) {
+        let _ = report;
     }
 }

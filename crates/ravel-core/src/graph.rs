@@ -8,6 +8,7 @@
 use crate::event::{FenceMode, Loc, ReadMode, RmwUpdate, SourceSpan, ThreadId, Value, WriteMode};
 use crate::view::View;
 use rustc_hash::FxHashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 thread_local! {
     /// The work stack of prefix computations, reused: they run for every read and write.
@@ -167,13 +168,103 @@ pub struct Event {
     pub span: SourceSpan,
 }
 
-/// The events of one (partial) execution and their relations.
+/// The source of versions: every graph, copy and change that matters gets a new number.
+static NEXT_VERSION: AtomicU64 = AtomicU64::new(1);
+
+fn fresh_version() -> u64 {
+    NEXT_VERSION.fetch_add(1, Ordering::Relaxed)
+}
+
+/// What the graph knows about one location.
 #[derive(Clone, Debug, Default)]
+struct Location {
+    /// The initial value.
+    init: Value,
+    /// The writes in coherence order (without the initial write), then the reads in the order
+    /// they were added: one list, so that a copy of the graph allocates once per location.
+    events: Vec<EventId>,
+    /// How many of `events` are writes.
+    writes: usize,
+}
+
+impl Location {
+    fn co(&self) -> &[EventId] {
+        &self.events[..self.writes]
+    }
+
+    fn reads(&self) -> &[EventId] {
+        &self.events[self.writes..]
+    }
+
+    /// A copy without the events `exists` rejects.
+    fn keep(&self, exists: impl Fn(&EventId) -> bool) -> Location {
+        let mut events = Vec::with_capacity(self.events.len());
+        events.extend(self.co().iter().filter(|e| exists(e)));
+        let writes = events.len();
+        events.extend(self.reads().iter().filter(|e| exists(e)));
+        Location {
+            init: self.init,
+            events,
+            writes,
+        }
+    }
+
+    /// Drops the events `exists` rejects.
+    fn retain(&mut self, exists: impl Fn(&EventId) -> bool) {
+        let mut kept = 0;
+        let mut writes = 0;
+        for i in 0..self.events.len() {
+            let e = self.events[i];
+            if exists(&e) {
+                self.events[kept] = e;
+                kept += 1;
+                if i < self.writes {
+                    writes += 1;
+                }
+            }
+        }
+        self.events.truncate(kept);
+        self.writes = writes;
+    }
+}
+
+/// The events of one (partial) execution and their relations.
+#[derive(Debug)]
 pub struct ExecutionGraph {
     threads: Vec<Vec<Event>>,
-    co: FxHashMap<Loc, Vec<EventId>>,
-    init: FxHashMap<Loc, Value>,
+    locs: FxHashMap<Loc, Location>,
     next_stamp: u32,
+    /// Changes whenever what orders the existing events may have changed (see
+    /// [`ExecutionGraph::version`]).
+    version: u64,
+    /// How many times the last read of a thread changed what it reads (which keeps the
+    /// version), and the last read that did.
+    rf_changes: (u64, EventId),
+}
+
+impl Default for ExecutionGraph {
+    fn default() -> ExecutionGraph {
+        ExecutionGraph {
+            threads: Vec::new(),
+            locs: FxHashMap::default(),
+            next_stamp: 0,
+            version: fresh_version(),
+            rf_changes: (0, EventId::new(ThreadId::MAIN, 0)),
+        }
+    }
+}
+
+impl Clone for ExecutionGraph {
+    /// A copy has a version of its own: copies change separately.
+    fn clone(&self) -> ExecutionGraph {
+        ExecutionGraph {
+            threads: self.threads.clone(),
+            locs: self.locs.clone(),
+            next_stamp: self.next_stamp,
+            version: fresh_version(),
+            rf_changes: self.rf_changes,
+        }
+    }
 }
 
 impl ExecutionGraph {
@@ -206,7 +297,10 @@ impl ExecutionGraph {
         &self.threads[id.thread.index()][id.index as usize]
     }
 
-    /// The event at `id`, mutably.
+    /// The event at `id`, mutably. Only bookkeeping (stamps, flags, a write's value) may be
+    /// changed this way: what reads read goes through [`ExecutionGraph::set_rf`], and kinds,
+    /// locations and orderings never change, because models keep what they derive from them
+    /// between checks of the same graph.
     pub fn event_mut(&mut self, id: EventId) -> &mut Event {
         &mut self.threads[id.thread.index()][id.index as usize]
     }
@@ -244,12 +338,12 @@ impl ExecutionGraph {
     /// Records the initial value of `loc` as this execution's program states it (it may differ
     /// between executions: a pointer, or a number reused by another object).
     pub fn note_location(&mut self, loc: Loc, init: Value) {
-        self.init.insert(loc, init);
+        self.locs.entry(loc).or_default().init = init;
     }
 
     /// The initial value of `loc`.
     pub fn init_value(&self, loc: Loc) -> Value {
-        self.init.get(&loc).copied().unwrap_or(0)
+        self.locs.get(&loc).map_or(0, |l| l.init)
     }
 
     /// Appends an event to `thread` and answers its position.
@@ -260,6 +354,14 @@ impl ExecutionGraph {
         }
         let stamp = self.next_stamp;
         self.next_stamp += 1;
+        if let Label::Read(r) = label {
+            let index = self.threads[t].len() as u32;
+            self.locs
+                .entry(r.loc)
+                .or_default()
+                .events
+                .push(EventId::new(thread, index));
+        }
         self.threads[t].push(Event {
             label,
             stamp,
@@ -292,12 +394,12 @@ impl ExecutionGraph {
 
     /// The writes to `loc` in coherence order, without the initial write.
     pub fn co_order(&self, loc: Loc) -> &[EventId] {
-        self.co.get(&loc).map_or(&[][..], |v| v.as_slice())
+        self.locs.get(&loc).map_or(&[][..], |l| l.co())
     }
 
-    /// The coherence order of every location.
+    /// The coherence order of every location (possibly empty).
     pub fn co_lists(&self) -> impl Iterator<Item = (Loc, &[EventId])> {
-        self.co.iter().map(|(l, v)| (*l, v.as_slice()))
+        self.locs.iter().map(|(l, v)| (*l, v.co()))
     }
 
     /// Every possible source for a read of `loc`: the initial value, then the writes in
@@ -338,21 +440,24 @@ impl ExecutionGraph {
     /// Inserts `write` into the coherence order of `loc` right after `after`.
     pub fn co_insert_after(&mut self, loc: Loc, write: EventId, after: Source) {
         let pos = self.co_position(loc, after);
-        self.co.entry(loc).or_default().insert(pos, write);
+        let l = self.locs.entry(loc).or_default();
+        l.events.insert(pos, write);
+        l.writes += 1;
     }
 
     /// Takes `write` out of the coherence order of `loc`.
     pub fn co_remove(&mut self, loc: Loc, write: EventId) {
-        if let Some(list) = self.co.get_mut(&loc) {
-            list.retain(|&w| w != write);
+        if let Some(l) = self.locs.get_mut(&loc) {
+            if let Some(p) = l.co().iter().position(|&w| w == write) {
+                l.events.remove(p);
+                l.writes -= 1;
+            }
         }
     }
 
     /// Moves `write` (already in coherence order) to right after `after`.
     pub fn co_move_after(&mut self, loc: Loc, write: EventId, after: Source) {
-        if let Some(list) = self.co.get_mut(&loc) {
-            list.retain(|&w| w != write);
-        }
+        self.co_remove(loc, write);
         self.co_insert_after(loc, write, after);
     }
 
@@ -362,6 +467,13 @@ impl ExecutionGraph {
         let Label::Read(r) = self.event(read).label else {
             return;
         };
+        // Nothing is ordered after a thread's last event, if it is a read: only its own order
+        // changes, which a model can see from its label. Otherwise anything may change.
+        if read.index + 1 != self.thread_len(read.thread) {
+            self.version = fresh_version();
+        } else {
+            self.rf_changes = (self.rf_changes.0 + 1, read);
+        }
         let value = self.value_of(r.loc, src);
         if let Label::Read(r) = &mut self.event_mut(read).label {
             r.rf = src;
@@ -373,12 +485,31 @@ impl ExecutionGraph {
         }
     }
 
+    /// The reads of `loc`, in the order they were added.
+    pub fn reads_of(&self, loc: Loc) -> &[EventId] {
+        self.locs.get(&loc).map_or(&[][..], |l| l.reads())
+    }
+
     /// The reads of `loc` that read from `src`.
     pub fn readers(&self, loc: Loc, src: Source) -> impl Iterator<Item = EventId> + '_ {
-        self.events().filter_map(move |(id, e)| match e.label {
-            Label::Read(r) if r.loc == loc && r.rf == src => Some(id),
-            _ => None,
-        })
+        self.reads_of(loc)
+            .iter()
+            .copied()
+            .filter(move |&id| self.read(id).rf == src)
+    }
+
+    /// A number that stays the same as long as what orders the graph's events stays the same,
+    /// except for events added since (at the ends of threads) and the reads-from of reads that
+    /// are the last events of their threads. A copy gets a new number. Models use it to keep
+    /// what they derived from the graph between checks.
+    pub(crate) fn version(&self) -> u64 {
+        self.version
+    }
+
+    /// How many times the last read of a thread changed what it reads (which keeps the
+    /// version), and the last read that did.
+    pub(crate) fn rf_changes(&self) -> (u64, EventId) {
+        self.rf_changes
     }
 
     /// The successful read-modify-write reads of `loc` that read from `src`.
@@ -391,7 +522,7 @@ impl ExecutionGraph {
     /// The porf-prefix of `id`: every event before it in program order, reads-from, spawn and
     /// join order, itself included.
     pub fn prefix(&self, id: EventId) -> View {
-        let mut view = View::empty();
+        let mut view = View::with_capacity(self.threads.len());
         self.extend_prefix(&mut view, id);
         view
     }
@@ -437,7 +568,7 @@ impl ExecutionGraph {
     /// The events added no later than `id` (TruSt's `preds`).
     pub fn added_up_to(&self, id: EventId) -> View {
         let limit = self.event(id).stamp;
-        let mut view = View::empty();
+        let mut view = View::with_capacity(self.threads.len());
         for (t, evs) in self.threads.iter().enumerate() {
             let n = evs.partition_point(|e| e.stamp <= limit);
             view.set_len(ThreadId(t as u32), n as u32);
@@ -460,28 +591,62 @@ impl ExecutionGraph {
 
     /// A copy holding only the events in `view`, restamped in their original order.
     pub fn restricted_to(&self, view: &View) -> ExecutionGraph {
-        let mut g = self.clone();
-        for (t, evs) in g.threads.iter_mut().enumerate() {
-            evs.truncate(view.len(ThreadId(t as u32)) as usize);
+        let mut threads: Vec<Vec<Event>> = self
+            .threads
+            .iter()
+            .enumerate()
+            .map(|(t, evs)| {
+                // Room for what the copy will likely run again.
+                let n = (view.len(ThreadId(t as u32)) as usize).min(evs.len());
+                let mut kept = Vec::with_capacity(evs.len());
+                kept.extend_from_slice(&evs[..n]);
+                kept
+            })
+            .collect();
+        while threads.last().is_some_and(|t| t.is_empty()) {
+            threads.pop();
         }
-        while g.threads.last().is_some_and(|t| t.is_empty()) {
-            g.threads.pop();
+        let exists =
+            |e: &EventId| e.index < threads.get(e.thread.index()).map_or(0, |t| t.len() as u32);
+        let locs = self
+            .locs
+            .iter()
+            .map(|(&loc, l)| (loc, l.keep(exists)))
+            .collect();
+        // Stamps are distinct and below `next_stamp`: number the kept ones in order.
+        let mut rank = vec![u32::MAX; self.next_stamp as usize];
+        for e in threads.iter().flatten() {
+            rank[e.stamp as usize] = 0;
         }
-        g.retain_co();
-        let mut order: Vec<(u32, EventId)> = g.events().map(|(id, e)| (e.stamp, id)).collect();
-        order.sort_unstable();
-        for (new_stamp, (_, id)) in order.iter().enumerate() {
-            g.event_mut(*id).stamp = new_stamp as u32;
+        let mut next = 0;
+        for r in &mut rank {
+            if *r == 0 {
+                *r = next;
+                next += 1;
+            }
         }
-        g.next_stamp = order.len() as u32;
-        g
+        for e in threads.iter_mut().flatten() {
+            e.stamp = rank[e.stamp as usize];
+        }
+        ExecutionGraph {
+            threads,
+            locs,
+            next_stamp: next,
+            version: fresh_version(),
+            rf_changes: self.rf_changes,
+        }
     }
 
+    /// Drops the events removed by a restriction to a stamp from the per-location lists; the
+    /// remaining events are ordered as before.
     fn retain_co(&mut self) {
         let threads = &self.threads;
-        for list in self.co.values_mut() {
-            list.retain(|w| w.index < threads.get(w.thread.index()).map_or(0, |t| t.len() as u32));
+        let exists =
+            |e: &EventId| e.index < threads.get(e.thread.index()).map_or(0, |t| t.len() as u32);
+        for l in self.locs.values_mut() {
+            l.retain(exists);
         }
+        self.version = fresh_version();
     }
 
     /// The largest stamp in the graph, if any.
@@ -498,7 +663,12 @@ impl ExecutionGraph {
                 let _ = write!(s, "r{}.{}<-{:?};", id.thread.0, id.index, r.rf);
             }
         }
-        let mut locs: Vec<_> = self.co.iter().filter(|(_, v)| !v.is_empty()).collect();
+        let mut locs: Vec<_> = self
+            .locs
+            .iter()
+            .map(|(l, v)| (l, v.co()))
+            .filter(|(_, v)| !v.is_empty())
+            .collect();
         locs.sort_by_key(|(l, _)| **l);
         for (l, ws) in locs {
             let _ = write!(s, "co{}:{:?};", l.0, ws);

@@ -16,6 +16,13 @@ impl View {
         View::default()
     }
 
+    /// The empty view, with room for `threads` threads.
+    pub fn with_capacity(threads: usize) -> View {
+        View {
+            lens: Vec::with_capacity(threads),
+        }
+    }
+
     /// How many events of `thread` the view holds.
     pub fn len(&self, thread: ThreadId) -> u32 {
         self.lens.get(thread.index()).copied().unwrap_or(0)

@@ -5,7 +5,7 @@
 mod support;
 
 use proptest::prelude::*;
-use ravel_core::explore::{explore, ExploreConfig, Strategy as Search};
+use ravel_core::explore::{explore, ExploreConfig, ParallelExploration, Shard, Strategy as Search};
 use ravel_core::model::MemoryModelKind;
 use std::collections::BTreeSet;
 use support::{Instr, Script, ScriptProgram};
@@ -144,6 +144,98 @@ proptest! {
             prop_assert_eq!(&states, &naive_states, "{:?}", model);
             prop_assert_eq!(count as usize, graphs.len(), "explored a class twice under {:?}", model);
             prop_assert_eq!(&graphs, &naive_graphs, "{:?}", model);
+        }
+    }
+}
+
+/// Explores `script` with `workers` workers on their own threads (more workers than cores, so
+/// subtrees change hands often), or as shard `shard` when given.
+fn run_split(
+    script: &Script,
+    model: MemoryModelKind,
+    workers: usize,
+    shard: Option<Shard>,
+) -> (u64, Vec<String>, BTreeSet<Vec<u64>>) {
+    let exploration = ParallelExploration::new(workers);
+    let results: Vec<_> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut program = ScriptProgram::new(script.clone());
+                    let mut config = ExploreConfig::new(model.model());
+                    config.collect_graphs = true;
+                    config.shard = shard;
+                    let result = exploration.run_worker(&mut program, &mut config);
+                    (result, program.finals)
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("worker"))
+            .collect()
+    });
+    let mut finals = BTreeSet::new();
+    let mut outcomes = Vec::new();
+    for (result, states) in results {
+        outcomes.push(result);
+        finals.extend(states);
+    }
+    let outcome = exploration.finish(outcomes, false);
+    assert!(outcome.reports.is_empty(), "{}", outcome.reports[0]);
+    assert!(outcome.complete, "did not finish: {script:?}");
+    (outcome.executions, outcome.graphs, finals)
+}
+
+/// Programs too large to enumerate naively but with hundreds to thousands of classes, so that
+/// work changes hands and shards split.
+fn larger_script(mode: ravel_core::event::ReadMode) -> impl Strategy<Value = Script> {
+    (3usize..=4).prop_flat_map(move |n| {
+        let thread = prop::collection::vec(block(), 2..=3).prop_map(|b| b.concat());
+        prop::collection::vec(thread, n).prop_map(move |threads| {
+            let mut s = Script::new(threads, vec![1, 2, 3]);
+            if mode == ravel_core::event::ReadMode::Relaxed {
+                s.mode_read = mode;
+                s.mode_write = ravel_core::event::WriteMode::Relaxed;
+            }
+            s
+        })
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 12, ..ProptestConfig::default() })]
+
+    /// Parallel exploration explores exactly the graphs one worker explores, each once; shards
+    /// explore disjoint parts that add up to the whole.
+    #[test]
+    fn parallel_and_sharded_equal_sequential(
+        script in larger_script(ravel_core::event::ReadMode::SeqCst),
+        relaxed in larger_script(ravel_core::event::ReadMode::Relaxed),
+    ) {
+        for (script, model) in [(&script, MemoryModelKind::Sc), (&relaxed, MemoryModelKind::Rc11)] {
+            let (count, graphs, states) = run_split(script, model, 1, None);
+            let graphs: BTreeSet<String> = graphs.into_iter().collect();
+            prop_assert_eq!(count as usize, graphs.len());
+            for workers in [2, 4] {
+                let (c, g, s) = run_split(script, model, workers, None);
+                prop_assert_eq!(c, count, "{} workers", workers);
+                prop_assert_eq!(g.len() as u64, count, "{} workers explored a class twice", workers);
+                prop_assert_eq!(&g.into_iter().collect::<BTreeSet<_>>(), &graphs);
+                prop_assert_eq!(&s, &states);
+            }
+            for n in [2, 3] {
+                let mut total = 0;
+                let mut union = Vec::new();
+                for k in 1..=n {
+                    let (c, g, _) = run_split(script, model, 2, Shard::new(k, n));
+                    total += c;
+                    union.extend(g);
+                }
+                prop_assert_eq!(total, count, "shards of {} add up", n);
+                prop_assert_eq!(union.len() as u64, count);
+                prop_assert_eq!(&union.into_iter().collect::<BTreeSet<_>>(), &graphs);
+            }
         }
     }
 }

@@ -3,7 +3,7 @@
 use crate::entries::*;
 use crate::entry::Entry;
 
-static ENTRIES: [Entry; 25] = [
+static ENTRIES: [Entry; 26] = [
     e01_bank_account::ENTRY,
     e02_volatile_not_atomic::ENTRY,
     e03_loop_may_never_end::ENTRY,
@@ -17,6 +17,7 @@ static ENTRIES: [Entry; 25] = [
     e10_recursive_mutex::ENTRY,
     e11_misaligned_owner::ENTRY,
     e12_circle::ENTRY,
+    e12_circle::ENTRY_B,
     e13_dekker::ENTRY,
     e14_x86_store_buffering::ENTRY,
     e15_spinlock_triangular::ENTRY,

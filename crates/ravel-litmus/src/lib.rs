@@ -18,6 +18,7 @@ mod compile;
 mod cursor;
 mod error;
 mod expect;
+mod explain;
 mod header;
 mod interpret;
 mod lexer;
@@ -38,9 +39,16 @@ pub use ast::{
 };
 pub use error::{ErrorDetails, ErrorKind, ParseError};
 pub use expect::{Expected, Mismatch, State, Verdict};
+pub use explain::{
+    explain_test, sc_cycle, sc_interleaving, CycleEdge, Explained, Explanation, Relation,
+    ScVerdict, Witness,
+};
 pub use interpret::{LitmusProgram, RegisterFiles};
 pub use ravel_core::model::MemoryModelKind;
-pub use report::{json_to_string_pretty, render_json, render_text, state_line, states_json};
+pub use report::{
+    explanations_json, json_to_string_pretty, render_explanations_text, render_json, render_text,
+    state_line, states_json,
+};
 pub use run::{default_model, model_key, run_test, HerdResult, Observation, TestResult};
 /// The JSON value type results render to (re-exported from `serde_json`).
 pub use serde_json::Value as JsonValue;

@@ -1,10 +1,12 @@
-//! herd7-style rendering of a [`TestResult`], as text and as JSON.
+//! herd7-style rendering of a [`TestResult`], as text and as JSON, and of
+//! the explanations `--explain` adds ([`Explained`]).
 
 use std::fmt::Write as _;
 
 use serde_json::{json, Map, Value};
 
 use crate::ast::Quantifier;
+use crate::explain::{Explained, ScVerdict};
 use crate::run::{model_key, TestResult};
 
 /// The word herd prints after the test name, from the quantifier.
@@ -98,4 +100,122 @@ pub fn render_json(r: &TestResult) -> Value {
 /// Pretty-prints a list of JSON results (what `ravel litmus --json` prints).
 pub fn json_to_string_pretty(values: &[Value]) -> String {
     serde_json::to_string_pretty(values).unwrap_or_else(|_| "[]".to_string())
+}
+
+/// The explanations of a test's states as text: one block per state SC
+/// cannot reach (events, rf, co, the cycle SC forbids and what the model
+/// relaxes), one line per state SC reaches too.
+pub fn render_explanations_text(e: &Explained) -> String {
+    let r = &e.result;
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "Explain {} under {}: {} of {} states not reachable under SC",
+        r.name,
+        model_key(r.model),
+        e.not_sc_count(),
+        e.explanations.len()
+    );
+    for x in &e.explanations {
+        let state = state_line(&r.keys, &x.values);
+        let matches = if x.satisfies {
+            " (satisfies the condition)"
+        } else {
+            ""
+        };
+        match &x.sc {
+            ScVerdict::Allowed { interleaving } => {
+                let _ = writeln!(
+                    s,
+                    "State {state}{matches} is reachable under SC too, e.g. {}",
+                    interleaving.join("; ")
+                );
+            }
+            ScVerdict::Forbidden(w) => {
+                let _ = writeln!(
+                    s,
+                    "State {state}{matches} is not reachable under SC; one execution:"
+                );
+                for (t, events) in &w.threads {
+                    let list = if events.is_empty() {
+                        "(no memory events)".to_string()
+                    } else {
+                        events.join("; ")
+                    };
+                    let _ = writeln!(s, "  {t:<6} {list}");
+                }
+                let rf: Vec<String> =
+                    w.rf.iter()
+                        .map(|(read, from)| format!("{read} <- {from}"))
+                        .collect();
+                let rf = if rf.is_empty() {
+                    "(no reads)".to_string()
+                } else {
+                    rf.join("; ")
+                };
+                let _ = writeln!(s, "  rf     {rf}");
+                let co: Vec<String> =
+                    w.co.iter()
+                        .map(|(loc, order)| format!("{loc}: {}", order.join(" < ")))
+                        .collect();
+                let _ = writeln!(s, "  co     {}", co.join("; "));
+                let _ = writeln!(s, "  cycle  {}", w.cycle_text());
+                let _ = writeln!(s, "  why    {}", w.note);
+            }
+        }
+    }
+    s
+}
+
+/// The explanations as JSON: one object per state, in the order of
+/// [`Explained::explanations`] (the `explanations` field of `--json`).
+pub fn explanations_json(e: &Explained) -> Value {
+    let r = &e.result;
+    let list: Vec<Value> = e
+        .explanations
+        .iter()
+        .map(|x| {
+            let mut state = Map::new();
+            for (k, v) in r.keys.iter().zip(&x.values) {
+                state.insert(k.clone(), json!(v));
+            }
+            let mut v = json!({
+                "state": Value::Object(state),
+                "satisfies": x.satisfies,
+            });
+            match &x.sc {
+                ScVerdict::Allowed { interleaving } => {
+                    v["sc"] = json!("allowed");
+                    v["interleaving"] = json!(interleaving);
+                }
+                ScVerdict::Forbidden(w) => {
+                    v["sc"] = json!("forbidden");
+                    v["threads"] = w
+                        .threads
+                        .iter()
+                        .map(|(t, events)| json!({"thread": t, "events": events}))
+                        .collect();
+                    v["rf"] = w
+                        .rf
+                        .iter()
+                        .map(|(read, from)| json!({"read": read, "from": from}))
+                        .collect();
+                    v["co"] = w
+                        .co
+                        .iter()
+                        .map(|(loc, order)| json!({"location": loc, "order": order}))
+                        .collect();
+                    v["cycle"] = w
+                        .cycle
+                        .iter()
+                        .map(|c| json!({"from": c.from, "relation": c.relation.as_str(), "to": c.to}))
+                        .collect();
+                    v["cycle_text"] = json!(w.cycle_text());
+                    v["why"] = json!(w.note);
+                }
+            }
+            v
+        })
+        .collect();
+    Value::Array(list)
 }

@@ -152,7 +152,23 @@ impl TestResult {
 /// Explores `test` under `model` and judges it. Fails only where loading
 /// fails (see [`LitmusProgram::new`]); the error has no source excerpt.
 pub fn run_test(test: &LitmusTest, model: MemoryModelKind) -> Result<TestResult, ParseError> {
-    let mut program = LitmusProgram::new(test)?;
+    let program = LitmusProgram::new(test)?;
+    Ok(run_program(test, model, program, None))
+}
+
+/// What [`run_program`] calls for every complete execution: the projected
+/// final state (values in [`TestResult::keys`] order), whether it satisfies
+/// the condition's predicate, and the execution's graph.
+pub(crate) type StateHook = Box<dyn FnMut(&[i64], bool, &ExecutionGraph)>;
+
+/// [`run_test`] on an already loaded `program`, calling `hook` (if any) for
+/// every complete execution.
+pub(crate) fn run_program(
+    test: &LitmusTest,
+    model: MemoryModelKind,
+    mut program: LitmusProgram,
+    mut hook: Option<StateHook>,
+) -> TestResult {
     let observed = test.observed_locations();
     let regs = program.final_registers();
     let variables = program.variables();
@@ -222,6 +238,9 @@ pub fn run_test(test: &LitmusTest, model: MemoryModelKind) -> Result<TestResult,
             if check_races && !tally.racy && Rc11::data_race(graph).is_some() {
                 tally.racy = true;
             }
+            if let Some(hook) = hook.as_mut() {
+                hook(&values, holds, graph);
+            }
             tally.states.insert(values);
         }
     };
@@ -234,7 +253,7 @@ pub fn run_test(test: &LitmusTest, model: MemoryModelKind) -> Result<TestResult,
         .map_err(|_| ())
         .expect("the observer was dropped")
         .into_inner();
-    Ok(TestResult {
+    TestResult {
         name: test.name.clone(),
         model,
         quantifier: test.condition.quantifier,
@@ -254,5 +273,5 @@ pub fn run_test(test: &LitmusTest, model: MemoryModelKind) -> Result<TestResult,
             .iter()
             .map(|r| r.finding.summary.clone())
             .collect(),
-    })
+    }
 }

@@ -1,16 +1,17 @@
 //! Configuring and running an exploration.
 
 use crate::outcome::{Finding, Outcome};
-use crate::rt::context::{enter, Context};
-use crate::rt::panics;
-use crate::rt::program::CoroutineProgram;
-use ravel_core::explore::{explore, ExploreConfig, ReplayToken, Strategy};
+use crate::rt::claim::ClaimScope;
+use crate::rt::progress;
+use crate::rt::workers::{default_workers, run_workers};
+use crate::shard_output;
+use ravel_core::explore::{ExploreConfig, ParallelExploration, ReplayToken, Shard, Strategy};
 use ravel_core::model::MemoryModelKind;
-use std::rc::Rc;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// Explores `f` exhaustively and panics with the report of the first bug found.
-pub fn model<F: Fn()>(f: F) {
+pub fn model<F: Fn() + Sync>(f: F) {
     Builder::new().check(f)
 }
 
@@ -25,6 +26,9 @@ pub struct Builder {
     preemption_bound: Option<u32>,
     stack_size: usize,
     keep_going: bool,
+    fail_on_benign: bool,
+    workers: Option<usize>,
+    shard: Option<Shard>,
 }
 
 impl Default for Builder {
@@ -45,6 +49,9 @@ impl Builder {
             preemption_bound: None,
             stack_size: 2 << 20,
             keep_going: false,
+            fail_on_benign: false,
+            workers: None,
+            shard: None,
         }
     }
 
@@ -97,18 +104,49 @@ impl Builder {
         self
     }
 
-    /// Explores `f` and panics with the report of the first bug found.
-    pub fn check<F: Fn()>(&self, f: F) {
+    /// Split exhaustive exploration across `n` OS threads (default: one per core). The result
+    /// is the same as on one worker: the same count and the same first report. Sampling
+    /// strategies and preemption-bounded search always run on one worker.
+    pub fn workers(mut self, n: usize) -> Builder {
+        self.workers = Some(n.max(1));
+        self
+    }
+
+    /// Explore only part `shard` of an exhaustive search; the parts' counts add up to the whole.
+    /// `RAVEL_SHARD=k/n` in the environment does the same for every exploration of a test run,
+    /// and then also appends each part's result to `RAVEL_SHARD_DIR` (default
+    /// `target/ravel-shards`) for `ravel merge`.
+    pub fn shard(mut self, shard: Shard) -> Builder {
+        self.shard = Some(shard);
+        self
+    }
+
+    /// Make benign races (`benign race (...)` findings: lossy counters, different bits, cells
+    /// declared racy) fail [`check`](Builder::check) too. By default they are reported, at low
+    /// severity, and do not fail it.
+    pub fn fail_on_benign(mut self, yes: bool) -> Builder {
+        self.fail_on_benign = yes;
+        self
+    }
+
+    /// Explores `f` and panics with the report of the first bug found (benign races fail it
+    /// only with [`fail_on_benign`](Builder::fail_on_benign)).
+    pub fn check<F: Fn() + Sync>(&self, f: F) {
         let outcome = self.explore(f);
-        if let Some(first) = outcome.findings().first() {
+        let failing = outcome
+            .findings()
+            .iter()
+            .find(|f| self.fail_on_benign || !f.is_benign());
+        if let Some(first) = failing {
             panic!("\n{first}");
         }
     }
 
     /// Explores `f` and answers what was found; never panics on a finding.
     ///
-    /// `RAVEL_REPLAY=<token>` in the environment replays that one execution instead.
-    pub fn explore<F: Fn()>(&self, f: F) -> Outcome {
+    /// `RAVEL_REPLAY=<token>` in the environment replays that one execution instead;
+    /// `RAVEL_SHARD=k/n` explores one part; `RAVEL_PROGRESS=1` prints a status line every second.
+    pub fn explore<F: Fn() + Sync>(&self, f: F) -> Outcome {
         let strategy = match std::env::var("RAVEL_REPLAY") {
             Ok(text) if !text.trim().is_empty() => match ReplayToken::decode(&text) {
                 Ok(token) => Strategy::Replay(token),
@@ -116,10 +154,26 @@ impl Builder {
             },
             _ => self.strategy.clone(),
         };
+        // A suite split by the environment writes its parts for `ravel merge`.
+        let env_shard = match std::env::var("RAVEL_SHARD") {
+            Ok(text) if !text.trim().is_empty() => match text.parse::<Shard>() {
+                Ok(shard) => Some(shard),
+                Err(e) => panic!("RAVEL_SHARD: {e}"),
+            },
+            _ => None,
+        };
+        let shard = env_shard.or(self.shard);
+        let exhaustive =
+            matches!(strategy, Strategy::Exhaustive) && self.preemption_bound.is_none();
+        let workers = if exhaustive {
+            self.workers.unwrap_or_else(default_workers)
+        } else {
+            1
+        };
         let start = Instant::now();
-        let mut config = ExploreConfig {
+        let configure = || ExploreConfig {
             model: self.memory_model.model(),
-            strategy,
+            strategy: strategy.clone(),
             max_executions: self.max_executions,
             max_steps: self.max_steps,
             max_duration: self.max_duration,
@@ -129,24 +183,45 @@ impl Builder {
             collect_graphs: false,
             observer: None,
             analyses: ravel_core::detect::standard_analyses,
+            shard,
         };
-        let ctx = Rc::new(Context::default());
-        let body: &dyn Fn() = &f;
-        let inner = panics::capturing(|| {
-            enter(ctx.clone(), || {
-                let mut program = CoroutineProgram::new(body, ctx.clone(), self.stack_size);
-                explore(&mut program, &mut config)
-            })
-        });
+        let benign: crate::rt::benign::Sink = Arc::default();
+        let body = || {
+            crate::rt::benign::install(&benign);
+            f()
+        };
+        let body: &(dyn Fn() + Sync) = &body;
+        let run = |workers: usize| {
+            let exploration = Arc::new(ParallelExploration::new(workers));
+            let claims = ClaimScope::new(workers > 1);
+            let (results, shared) = progress::reporting(&exploration, || {
+                run_workers(&exploration, &claims, body, self.stack_size, &configure)
+            });
+            (exploration.finish(results, self.keep_going), shared)
+        };
+        let (mut inner, shared) = run(workers);
+        if shared {
+            // A static or captured object holds data every execution shares: workers cannot
+            // run side by side.
+            inner = run(1).0;
+        }
         let test_name = std::thread::current().name().map(str::to_string);
+        // Bugs first, then the benign races.
+        let benign = crate::rt::benign::collect(&benign, &inner.reports);
         let findings = inner
             .reports
             .iter()
+            .chain(&benign)
             .map(|r| Finding {
                 report: r.clone(),
                 test_name: test_name.clone(),
             })
             .collect();
-        Outcome { inner, findings }
+        let outcome = Outcome { inner, findings };
+        if let Some(shard) = env_shard {
+            let dir = shard_output::shard_dir();
+            shard_output::append(&dir, shard, test_name.as_deref(), &outcome);
+        }
+        outcome
     }
 }

@@ -26,13 +26,14 @@ pub mod hint;
 mod loom_compat;
 mod outcome;
 mod rt;
+pub mod shard_output;
 pub mod sync;
 pub mod thread;
 
 pub use builder::{model, Builder};
 pub use loom_compat::model;
 pub use outcome::{Finding, Outcome};
-pub use ravel_core::detect::FindingKind;
-pub use ravel_core::explore::Strategy;
+pub use ravel_core::detect::{BenignClass, FindingKind};
+pub use ravel_core::explore::{Shard, Strategy};
 pub use ravel_core::model::MemoryModelKind as MemoryModel;
 pub use ravel_core::report::Report;

@@ -48,7 +48,7 @@ pub mod model {
         }
 
         /// Explores `f` and panics with the report of the first bug found.
-        pub fn check<F: Fn()>(&self, f: F) {
+        pub fn check<F: Fn() + Sync>(&self, f: F) {
             let mut b = crate::Builder::new().max_steps(self.max_branches as u64);
             if let Some(n) = self.max_permutations {
                 b = b.max_executions(n as u64);

@@ -18,6 +18,12 @@ impl Finding {
         self.report.finding.kind
     }
 
+    /// Whether it is a benign race (shown at low severity; it fails a check only when the
+    /// builder says so).
+    pub fn is_benign(&self) -> bool {
+        self.report.finding.kind.is_benign()
+    }
+
     /// The full report.
     pub fn report(&self) -> &Report {
         &self.report
@@ -63,7 +69,8 @@ impl Outcome {
         self.inner.complete
     }
 
-    /// What was found, first found first.
+    /// What was found: the bugs, first found first, then the benign races (one per class and
+    /// place).
     pub fn findings(&self) -> &[Finding] {
         &self.findings
     }

@@ -8,7 +8,13 @@ use ravel::{hint, thread, Builder};
 use std::path::PathBuf;
 
 fn check(name: &str, f: impl Fn() + Sync) {
-    let outcome = Builder::new().explore(f);
+    check_with(name, Builder::new(), f)
+}
+
+/// On one worker: with several, the finding is the same (tests/parallel.rs) but "found after N
+/// executions" counts whatever the other workers explored meanwhile.
+fn check_with(name: &str, builder: Builder, f: impl Fn() + Sync) {
+    let outcome = builder.workers(1).explore(f);
     let text = outcome.findings()[0].render_stable().replace(
         &format!("cargo test {}", std::thread::current().name().unwrap_or("")),
         "cargo test <test>",
@@ -98,4 +104,92 @@ fn livelock_report() {
             hint::spin_loop();
         }
     });
+}
+
+#[test]
+fn benign_race_report() {
+    check("benign_race", || {
+        let hits = Arc::new(UnsafeCell::new(0u64));
+        let h = hits.clone();
+        let t = thread::Builder::new()
+            .name("worker".into())
+            .spawn(move || h.write(h.read() + 1))
+            .unwrap();
+        hits.write(hits.read() + 1);
+        t.join().unwrap();
+    });
+}
+
+#[test]
+fn atomicity_lost_update_report() {
+    check("atomicity_lost_update", || {
+        let n = Arc::new(AtomicUsize::new(0));
+        let n2 = n.clone();
+        let t = thread::Builder::new()
+            .name("incrementer".into())
+            .spawn(move || {
+                let v = n2.load(Ordering::SeqCst);
+                n2.store(v + 1, Ordering::SeqCst);
+            })
+            .unwrap();
+        let v = n.load(Ordering::SeqCst);
+        n.store(v + 1, Ordering::SeqCst);
+        t.join().unwrap();
+    });
+}
+
+#[test]
+fn atomicity_stale_pair_report() {
+    check("atomicity_stale_pair", || {
+        // Circle: a radius and a circumference derived from it, in two critical sections.
+        let s = Arc::new((Mutex::new(()), UnsafeCell::new(1u64), UnsafeCell::new(6u64)));
+        let s2 = s.clone();
+        let a = thread::Builder::new()
+            .name("SetRadius; UpdateCircumference".into())
+            .spawn(move || {
+                {
+                    let _g = s2.0.lock().unwrap();
+                    s2.1.with_mut(|p| unsafe { *p = 2 });
+                }
+                let _g = s2.0.lock().unwrap();
+                let r = s2.1.with(|p| unsafe { *p });
+                s2.2.with_mut(|p| unsafe { *p = 6 * r });
+            })
+            .unwrap();
+        {
+            let _g = s.0.lock().unwrap();
+            let _area = s.2.with(|p| unsafe { *p }) * s.1.with(|p| unsafe { *p });
+        }
+        a.join().unwrap();
+    });
+}
+
+#[test]
+fn potential_deadlock_report() {
+    // Without preemptions each thread runs its critical sections whole: the inversion never
+    // deadlocks here, but the lock orders give it away.
+    check_with(
+        "potential_deadlock",
+        Builder::new().preemption_bound(0),
+        || {
+            let accounts = Arc::new((Mutex::new(100), Mutex::new(0)));
+            let a = accounts.clone();
+            let t = thread::Builder::new()
+                .name("refund".into())
+                .spawn(move || {
+                    let mut to = a.1.lock().unwrap();
+                    let mut from = a.0.lock().unwrap();
+                    *from += 10;
+                    *to -= 10;
+                })
+                .unwrap();
+            {
+                let mut from = accounts.0.lock().unwrap();
+                let mut to = accounts.1.lock().unwrap();
+                *from -= 10;
+                *to += 10;
+            }
+            t.join().unwrap();
+        },
+    );
 }

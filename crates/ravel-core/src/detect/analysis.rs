@@ -30,5 +30,5 @@ pub fn no_analyses() -> Vec<Box<dyn ExecutionAnalysis>> {
 
 /// The analyses ravel runs on Rust programs.
 pub fn standard_analyses() -> Vec<Box<dyn ExecutionAnalysis>> {
-    Vec::new()
+    vec![Box::new(super::AtomicityDetector::new())]
 }

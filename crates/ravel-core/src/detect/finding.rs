@@ -11,12 +11,21 @@ pub enum FindingKind {
     DataRace,
     /// Threads wait on each other forever.
     Deadlock,
+    /// Threads nest mutexes in opposite orders, so they can wait on each other forever, though
+    /// no explored execution did (inferred from the lock-order graph).
+    PotentialDeadlock,
     /// A thread panicked or an assertion failed.
     Panic,
     /// Threads run forever without progress (or the step bound was hit).
     Livelock,
     /// The program did something different under the same choices.
     NonDeterminism,
+    /// A data race of a kind that is usually intended (see [`BenignClass`]): reported at low
+    /// severity, and not a failure unless the exploration is configured to make it one.
+    BenignRace(BenignClass),
+    /// An interleaving no serial order of the intended atomic regions allows (a lost update, a
+    /// pair of fields read half-updated).
+    AtomicityViolation,
 }
 
 impl fmt::Display for FindingKind {
@@ -24,9 +33,45 @@ impl fmt::Display for FindingKind {
         f.write_str(match self {
             FindingKind::DataRace => "data race",
             FindingKind::Deadlock => "deadlock",
+            FindingKind::PotentialDeadlock => "potential deadlock",
             FindingKind::Panic => "panic",
             FindingKind::Livelock => "livelock",
             FindingKind::NonDeterminism => "non-determinism",
+            FindingKind::BenignRace(class) => return write!(f, "benign race ({class})"),
+            FindingKind::AtomicityViolation => "atomicity violation",
+        })
+    }
+}
+
+impl FindingKind {
+    /// Whether this is a benign finding, shown at low severity: a [`FindingKind::BenignRace`].
+    /// Every other kind is a bug.
+    pub fn is_benign(self) -> bool {
+        matches!(self, FindingKind::BenignRace(_))
+    }
+}
+
+/// Why a data race is benign, after DataCollider's classes (Erickson et al., OSDI 2010). The
+/// `Display` form is the stable phrase inside `benign race (...)`.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub enum BenignClass {
+    /// A statistics counter: every write to the location stores more than its thread read, so a
+    /// race loses increments and nothing else. (A location also decremented is a reference
+    /// count, and its races are data races.)
+    LossyCounter,
+    /// A read of some bits of a word races with a write that changes only other bits: the bits
+    /// read are the same before and after the write.
+    DifferentBits,
+    /// The location is racy by design (`ravel::cell::RacyCell`).
+    DeclaredRacy,
+}
+
+impl fmt::Display for BenignClass {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            BenignClass::LossyCounter => "lossy counter",
+            BenignClass::DifferentBits => "different bits",
+            BenignClass::DeclaredRacy => "declared racy",
         })
     }
 }

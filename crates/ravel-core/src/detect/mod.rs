@@ -2,10 +2,15 @@
 //! `Err`: `Err` is for misuse and bad input.
 
 mod analysis;
+mod atomicity;
+mod benign;
 mod finding;
+mod lock_order;
 mod race;
 
 pub use analysis::{no_analyses, standard_analyses, AnalysisFactory, ExecutionAnalysis};
 
-pub use finding::{Access, Finding, FindingKind};
-pub use race::CellRaceDetector;
+pub use atomicity::AtomicityDetector;
+pub use finding::{Access, BenignClass, Finding, FindingKind};
+pub use lock_order::{LockClass, LockOrder};
+pub use race::{CellEvent, CellRaceDetector, Checked, Race, RacePlace};

@@ -3,15 +3,17 @@
 
 use super::interleavings::InterleavingScheduler;
 use super::pct::PctScheduler;
+use super::pool::{same_place, ParallelExploration, Task, WorkerOutcome};
 use super::random::RandomScheduler;
 use super::replay_token::TokenScheduler;
 use super::revisit::Revisits;
 use super::run_state::{RunState, ThreadRun, ThreadState};
 use super::scheduler::Scheduler;
+use super::shard::Shard;
 use super::strategy::Strategy;
 use crate::clock::VectorClock;
 use crate::detect::{
-    no_analyses, Access, AnalysisFactory, ExecutionAnalysis, Finding, FindingKind,
+    no_analyses, Access, AnalysisFactory, ExecutionAnalysis, Finding, FindingKind, LockOrder,
 };
 use crate::event::{Op, OpResult, Program, Request, SourceSpan, ThreadId};
 use crate::graph::{EventId, ExecutionGraph, Label};
@@ -38,7 +40,7 @@ pub struct ExploreConfig {
     /// interleavings; sampling strategies respect it too).
     pub preemption_bound: Option<u32>,
     /// Time since exploration began; the core reads no clock of its own.
-    pub clock: Option<Box<dyn Fn() -> Duration>>,
+    pub clock: Option<Box<dyn Fn() -> Duration + Send>>,
     /// Keep exploring after a finding, collecting one report per finding kind and place.
     pub keep_going: bool,
     /// Record a fingerprint of every complete execution's graph (tests compare explorers).
@@ -48,6 +50,8 @@ pub struct ExploreConfig {
     pub observer: Option<GraphObserver>,
     /// Builds the whole-execution detectors (one set per exploration or worker).
     pub analyses: AnalysisFactory,
+    /// Explore only this part of an exhaustive search.
+    pub shard: Option<Shard>,
 }
 
 impl std::fmt::Debug for ExploreConfig {
@@ -78,6 +82,7 @@ impl ExploreConfig {
             collect_graphs: false,
             observer: None,
             analyses: no_analyses,
+            shard: None,
         }
     }
 
@@ -114,122 +119,220 @@ pub(crate) struct Engine<'a> {
     pub(crate) deadlocked: bool,
     /// The whole-execution detectors.
     pub(crate) analyses: Vec<Box<dyn ExecutionAnalysis>>,
+    /// Lock nesting orders over every execution this worker explored (only with analyses).
+    pub(crate) lock_order: Option<LockOrder>,
 }
 
-/// Explores `program` as configured and answers what was found.
+/// Explores `program` as configured, on this thread alone, and answers what was found.
 pub fn explore(program: &mut dyn Program, config: &mut ExploreConfig) -> Outcome {
-    let mut observer = config.observer.take();
-    let outcome = explore_with(program, config, &mut observer);
-    config.observer = observer;
-    outcome
+    let exploration = ParallelExploration::new(1);
+    let result = exploration.run_worker(program, config);
+    exploration.finish(vec![result], config.keep_going)
 }
 
-fn explore_with(
-    program: &mut dyn Program,
-    config: &ExploreConfig,
-    observer: &mut Option<GraphObserver>,
-) -> Outcome {
-    let mode = match (&config.strategy, config.preemption_bound) {
-        (Strategy::Exhaustive, None) => Mode::Optimal(Revisits::new()),
-        (Strategy::Exhaustive, Some(bound)) => Mode::Sampling(Box::new(
-            InterleavingScheduler::new(Some(bound), !config.model.is_interleaving()),
-        )),
-        (Strategy::Random { seed }, bound) => {
-            Mode::Sampling(Box::new(RandomScheduler::new(*seed, bound)))
-        }
-        (Strategy::Pct { depth, seed }, _) => {
-            Mode::Sampling(Box::new(PctScheduler::new(*depth, *seed)))
-        }
-        (Strategy::Replay(token), _) => {
-            Mode::Sampling(Box::new(TokenScheduler::new(token.clone())))
-        }
-    };
-    let sampling_forever = matches!(
-        config.strategy,
-        Strategy::Random { .. } | Strategy::Pct { .. }
-    );
-    let mut engine = Engine {
-        program,
-        config,
-        graph: ExecutionGraph::new(),
-        mode,
-        run: RunState::default(),
-        deadlocked: false,
-        analyses: (config.analyses)(),
-    };
-    let mut outcome = Outcome::default();
-    let mut first = true;
-    loop {
-        if let Some(max) = config.max_executions {
-            if outcome.executions + outcome.redundant >= max {
-                outcome.complete = false;
-                break;
-            }
-        }
-        if config.max_duration.is_some_and(|d| config.elapsed() >= d) {
-            outcome.complete = false;
-            break;
-        }
-        let more = match &mut engine.mode {
-            Mode::Optimal(revisits) => {
-                first || revisits.next_graph(&mut engine.graph, config.model)
-            }
-            Mode::Sampling(s) => {
-                engine.graph = ExecutionGraph::new();
-                s.begin_execution()
-            }
+impl ParallelExploration {
+    /// Runs one worker of this exploration on the calling thread, with its own copy of the
+    /// program, until the exploration is done. Every worker must get the same configuration.
+    pub fn run_worker(
+        &self,
+        program: &mut dyn Program,
+        config: &mut ExploreConfig,
+    ) -> WorkerOutcome {
+        let mut observer = config.observer.take();
+        let result = self.work(program, config, &mut observer);
+        config.observer = observer;
+        result
+    }
+
+    fn work(
+        &self,
+        program: &mut dyn Program,
+        config: &ExploreConfig,
+        observer: &mut Option<GraphObserver>,
+    ) -> WorkerOutcome {
+        let optimal =
+            matches!(config.strategy, Strategy::Exhaustive) && config.preemption_bound.is_none();
+        let sampling_forever = matches!(
+            config.strategy,
+            Strategy::Random { .. } | Strategy::Pct { .. }
+        );
+        let mut engine = Engine {
+            program,
+            config,
+            graph: ExecutionGraph::new(),
+            mode: Mode::Optimal(Revisits::new(false)),
+            run: RunState::default(),
+            deadlocked: false,
+            analyses: (config.analyses)(),
+            lock_order: None,
         };
-        first = false;
-        if !more {
-            outcome.complete = !sampling_forever;
-            break;
+        if !engine.analyses.is_empty() {
+            engine.lock_order = Some(LockOrder::new());
         }
-        match engine.run_execution() {
-            Ok(()) => {
-                outcome.executions += 1;
-                if engine.config.collect_graphs {
-                    outcome.graphs.push(engine.graph.fingerprint());
+        let mut result = WorkerOutcome::default();
+        result.outcome.complete = true;
+        result.settles = optimal;
+        while let Some(task) = self.take() {
+            let root = matches!(task, Task::Root);
+            (engine.mode, engine.graph) = match task {
+                Task::Root => (
+                    Self::first_mode(config, self.workers() > 1),
+                    ExecutionGraph::new(),
+                ),
+                Task::Subtree(subtree) => {
+                    let (revisits, graph) = Revisits::adopt(subtree);
+                    (Mode::Optimal(revisits), graph)
                 }
-                if let Some(observe) = observer.as_mut() {
-                    observe(&engine.graph);
+            };
+            let shard = config.shard.filter(|_| root && optimal);
+            if !self.explore_task(&mut engine, &mut result, observer, root, shard) {
+                result.outcome.complete = false;
+            }
+        }
+        if sampling_forever || engine.deadlocked || self.is_cancelled() {
+            result.outcome.complete = false;
+        }
+        result.outcome.elapsed = config.elapsed();
+        result.outcome.model = config.model.name();
+        result
+    }
+
+    fn first_mode(config: &ExploreConfig, track: bool) -> Mode {
+        match (&config.strategy, config.preemption_bound) {
+            (Strategy::Exhaustive, None) => Mode::Optimal(Revisits::new(track)),
+            (Strategy::Exhaustive, Some(bound)) => Mode::Sampling(Box::new(
+                InterleavingScheduler::new(Some(bound), !config.model.is_interleaving()),
+            )),
+            (Strategy::Random { seed }, bound) => {
+                Mode::Sampling(Box::new(RandomScheduler::new(*seed, bound)))
+            }
+            (Strategy::Pct { depth, seed }, _) => {
+                Mode::Sampling(Box::new(PctScheduler::new(*depth, *seed)))
+            }
+            (Strategy::Replay(token), _) => {
+                Mode::Sampling(Box::new(TokenScheduler::new(token.clone())))
+            }
+        }
+    }
+
+    /// Explores one task to its end; answers false when it stopped early (a finding, a budget,
+    /// a cancellation).
+    fn explore_task(
+        &self,
+        engine: &mut Engine<'_>,
+        result: &mut WorkerOutcome,
+        observer: &mut Option<GraphObserver>,
+        root: bool,
+        shard: Option<Shard>,
+    ) -> bool {
+        let config = engine.config;
+        let mut first = root;
+        // Before a shard splits off its part, it explores what every shard explores.
+        let mut shared = shard.is_some();
+        let mut iterations = 0u64;
+        loop {
+            if self.is_cancelled() {
+                return false;
+            }
+            if config.max_duration.is_some_and(|d| config.elapsed() >= d) {
+                return false;
+            }
+            let more = match &mut engine.mode {
+                Mode::Optimal(revisits) => {
+                    if let Some(shard) = shard.filter(|_| shared) {
+                        if shard.ready_to_split(revisits.pending(), iterations) {
+                            revisits.keep_share(shard.index() - 1, shard.count());
+                            shared = false;
+                        }
+                    }
+                    if !shared && self.wants_work() {
+                        if let Some(subtree) = revisits.split_off(&engine.graph) {
+                            self.give(subtree);
+                        }
+                    }
+                    let more = first || revisits.next_graph(&mut engine.graph, config.model);
+                    if more && self.is_past_best(revisits.current_key().as_ref()) {
+                        revisits.clear();
+                        return false;
+                    }
+                    more
+                }
+                Mode::Sampling(s) => {
+                    engine.graph = ExecutionGraph::new();
+                    s.begin_execution()
+                }
+            };
+            first = false;
+            iterations += 1;
+            if !more {
+                return true;
+            }
+            if let Some(max) = config.max_executions {
+                if !self.start_execution(max) {
+                    return false;
                 }
             }
-            Err(Stop::Redundant) => outcome.redundant += 1,
-            Err(Stop::OutOfTime) => {
-                outcome.complete = false;
-                break;
-            }
-            Err(Stop::Found(finding)) => {
-                outcome.executions += 1;
-                let place = |f: &Finding| {
-                    (
-                        f.kind,
-                        f.summary.clone(),
-                        f.sides.iter().map(|s| s.span).collect::<Vec<_>>(),
-                    )
-                };
-                let already = outcome
-                    .reports
-                    .iter()
-                    .any(|r| place(&r.finding) == place(&finding));
-                if !already {
-                    outcome
-                        .reports
-                        .push(engine.report(finding, outcome.executions));
+            // Shards other than the first only watch the shared beginning go by.
+            let counted = !shared || shard.is_some_and(|s| s.owns_shared_prefix());
+            match engine.run_execution() {
+                Ok(()) => {
+                    if !counted {
+                        continue;
+                    }
+                    result.outcome.executions += 1;
+                    self.count_execution();
+                    if config.collect_graphs {
+                        result.outcome.graphs.push(engine.graph.fingerprint());
+                    }
+                    if let Some(observe) = observer.as_mut() {
+                        observe(&engine.graph);
+                    }
+                    if let Some(suspect) = engine.suspect() {
+                        let key = match &engine.mode {
+                            Mode::Optimal(revisits) => revisits.current_key(),
+                            Mode::Sampling(_) => None,
+                        };
+                        let report = engine.report(suspect, self.executions());
+                        result.suspects.push((key, report));
+                    }
                 }
-                if !config.keep_going {
-                    outcome.complete = false;
-                    break;
+                Err(Stop::Redundant) => {
+                    if counted {
+                        result.outcome.redundant += 1;
+                    }
+                }
+                Err(Stop::OutOfTime) => return false,
+                Err(Stop::Found(finding)) => {
+                    let key = match &engine.mode {
+                        Mode::Optimal(revisits) => revisits.current_key(),
+                        Mode::Sampling(_) => None,
+                    };
+                    if counted {
+                        result.outcome.executions += 1;
+                        let total = self.count_execution();
+                        let report = engine.report(finding, total);
+                        let already = result
+                            .outcome
+                            .reports
+                            .iter()
+                            .zip(&result.keys)
+                            .any(|(r, k)| same_place(r, &report) && k <= &key);
+                        if !already {
+                            result.outcome.reports.push(report);
+                            result.keys.push(key.clone());
+                        }
+                    }
+                    if !config.keep_going {
+                        self.found_at(key);
+                        if let Mode::Optimal(revisits) = &mut engine.mode {
+                            revisits.clear();
+                        }
+                        return false;
+                    }
                 }
             }
         }
     }
-    if sampling_forever || engine.deadlocked {
-        outcome.complete = false;
-    }
-    outcome.elapsed = config.elapsed();
-    outcome.model = config.model.name();
-    outcome
 }
 
 impl Engine<'_> {
@@ -272,6 +375,13 @@ impl Engine<'_> {
             self.program.abort();
         }
         result
+    }
+
+    /// A potential deadlock first seen in the complete execution that just ran.
+    fn suspect(&mut self) -> Option<Finding> {
+        let program = &*self.program;
+        let lock_order = self.lock_order.as_mut()?;
+        lock_order.observe(&self.run.trace, &|loc| program.class_of(loc))
     }
 
     /// Runs the whole-execution detectors on the complete graph.

@@ -12,17 +12,23 @@
 mod driver;
 mod interleavings;
 mod operations;
+mod path;
 mod pct;
+mod pool;
 mod random;
 mod replay_token;
 mod revisit;
 mod run_state;
 mod scheduler;
+mod shard;
 mod strategy;
 mod stuck;
 
 pub use driver::{explore, ExploreConfig, GraphObserver};
+pub use path::ExecutionKey;
+pub use pool::{ParallelExploration, WorkerOutcome};
 pub use replay_token::{ReplayToken, TokenError};
 pub use run_state::TraceStep;
 pub use scheduler::Scheduler;
+pub use shard::{Shard, ShardError};
 pub use strategy::Strategy;

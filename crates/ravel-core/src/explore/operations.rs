@@ -4,12 +4,13 @@
 use super::driver::{Engine, Mode, Stop};
 use super::revisit::WorkItem;
 use super::run_state::SpinBlock;
-use crate::detect::FindingKind;
+use crate::detect::{CellEvent, Finding, FindingKind};
 use crate::event::{
-    FenceMode, Loc, Op, OpResult, ReadMode, RmwKind, RmwUpdate, SourceSpan, ThreadId, Value,
-    WriteMode,
+    CellShape, FenceMode, Loc, Op, OpResult, ReadMode, RmwKind, RmwUpdate, SourceSpan, ThreadId,
+    Value, WriteMode,
 };
 use crate::graph::{EventId, Label, ReadKind, ReadLabel, Source, WriteLabel};
+use crate::report::Report;
 use crate::view::View;
 
 const NOTIFY: RmwUpdate = RmwUpdate {
@@ -26,11 +27,13 @@ impl Engine<'_> {
         op: Op,
         span: SourceSpan,
     ) -> Result<OpResult, Stop> {
-        {
+        let asked = {
+            let step = self.run.steps;
             let run = self.run.thread(t);
             run.spin = None;
             run.yielded = false;
-        }
+            std::mem::replace(&mut run.last_step, step)
+        };
         Ok(match op {
             Op::Load { loc, init, mode } => {
                 let (_, v) = self.read(
@@ -187,34 +190,101 @@ impl Engine<'_> {
                 OpResult::Unit
             }
             Op::CellAccess { loc, write } => {
-                let clock = self.run.thread(t).clock.clone();
-                if let Some(f) = self.run.cells.access(loc, t, write, &clock, span) {
-                    return Err(Stop::Found(f));
+                self.cell_access(t, loc, write, CellShape::OPAQUE, asked, span)?
+            }
+            Op::ShapedCellAccess { loc, write, shape } => {
+                // Numbered here: the loop numbers plain cell accesses only.
+                let loc = self.cell_number(loc);
+                if let Some(step) = self.run.trace.last_mut() {
+                    step.op = Op::ShapedCellAccess { loc, write, shape };
                 }
-                let version = self.run.cell_writes.entry(loc).or_insert(0);
-                if write {
-                    *version += 1;
-                    self.run.thread(t).wrote_in_iteration = true;
-                } else {
-                    let v = *version;
-                    self.run.thread(t).iteration_reads.push((loc, v));
-                }
-                OpResult::Unit
+                self.cell_access(t, loc, write, shape, asked, span)?
             }
         })
+    }
+
+    /// A cell access: checked for races (a benign one is reported and the execution goes on),
+    /// and counted for spin-loop progress. `asked` is the step after which the thread asked.
+    fn cell_access(
+        &mut self,
+        t: ThreadId,
+        loc: Loc,
+        write: bool,
+        shape: CellShape,
+        asked: u64,
+        span: SourceSpan,
+    ) -> Result<OpResult, Stop> {
+        let event = CellEvent {
+            thread: t,
+            write,
+            shape,
+            span,
+            step: self.run.steps,
+            asked,
+        };
+        let run = &mut self.run;
+        let clock = &run.threads[t.index()]
+            .as_ref()
+            .expect("thread exists in this execution")
+            .clock;
+        let checked = run.cells.access(loc, &event, clock);
+        let result = checked.read_value.map_or(OpResult::Unit, OpResult::Value);
+        if let Some(race) = checked.race {
+            if !race.kind.is_benign() {
+                return Err(Stop::Found(race.finding()));
+            }
+            if self.run.benign_reported.insert(race.place()) {
+                // The report's trace ends with this access: show what it read.
+                if let Some(step) = self.run.trace.last_mut() {
+                    step.result = result;
+                }
+                let report = self.benign_report(race.finding());
+                self.program.benign_race(report);
+            }
+        }
+        let version = self.run.cell_writes.entry(loc).or_insert(0);
+        if write {
+            *version += 1;
+            self.run.thread(t).wrote_in_iteration = true;
+        } else {
+            let v = *version;
+            self.run.thread(t).iteration_reads.push((loc, v));
+        }
+        Ok(result)
+    }
+
+    /// A report of a benign finding in the execution so far.
+    fn benign_report(&self, finding: Finding) -> Report {
+        let mut finding = finding;
+        for side in &mut finding.sides {
+            if side.thread_name.is_none() {
+                side.thread_name = self.program.thread_name(side.thread);
+            }
+        }
+        Report {
+            finding,
+            trace: self.run.trace.clone(),
+            thread_names: (0..self.run.threads.len())
+                .map(|t| self.program.thread_name(ThreadId(t as u32)))
+                .collect(),
+            executions: self.run.executions,
+            elapsed: self
+                .config
+                .clock
+                .as_ref()
+                .map_or(std::time::Duration::ZERO, |c| c()),
+            token: self.run.token.encode(),
+            model: self.config.model.name(),
+        }
     }
 
     /// Which events surely happen before thread `t`'s next event, from its vector clock: an
     /// event of thread `u` at index `i` does when `i < clock[u]` (clocks count the events whose
     /// effects reached `t`; a release write itself is not counted by the reader, so this errs on
     /// the side of "not ordered", which only skips fewer candidates).
-    fn happened_before(&self, t: ThreadId) -> impl Fn(EventId) -> bool {
-        let clock = self
-            .run
-            .thread_ref(t)
-            .map(|r| r.clock.clone())
-            .unwrap_or_default();
-        move |e: EventId| e.index < clock.get(e.thread)
+    fn happened_before(&self, t: ThreadId) -> impl Fn(EventId) -> bool + '_ {
+        let clock = self.run.thread_ref(t).map(|r| &r.clock);
+        move |e: EventId| clock.is_some_and(|c| e.index < c.get(e.thread))
     }
 
     /// Whether the strategy takes only the latest option, so the others need not be computed.
@@ -370,16 +440,19 @@ impl Engine<'_> {
         } else {
             failure_mode
         };
+        // Borrowed, not copied: the message and the thread are different parts of the run.
         let msg = match r.rf {
-            Source::Write(w) => self.run.write_clocks.get(&w).cloned(),
+            Source::Write(w) => self.run.write_clocks.get(&w),
             Source::Init => None,
         };
-        let run = self.run.thread(t);
+        let run = self.run.threads[t.index()]
+            .as_mut()
+            .expect("thread exists in this execution");
         if let Some(m) = msg {
             if effective.is_acquire() {
-                run.clock.join(&m);
+                run.clock.join(m);
             } else {
-                run.acquire_pending.join(&m);
+                run.acquire_pending.join(m);
             }
         }
         run.clock.tick(t);
@@ -437,15 +510,19 @@ impl Engine<'_> {
                 return Ok(id);
             }
         }
-        // What the read depends on, not counting what it reads from.
-        let before = self.graph.prefix(EventId::new(t, id.index - 1));
-        let settled = match self.mode {
-            Mode::Optimal(_) => Some(&before),
-            Mode::Sampling(_) => None,
+        // What the read depends on, not counting what it reads from: for the floor below, and
+        // to settle atomicity against other reads of `loc` (without any, it is never asked).
+        let optimal = matches!(self.mode, Mode::Optimal(_));
+        let porf_floor = self.config.model.reads_respect_porf();
+        let before = if porf_floor || (optimal && self.graph.reads_of(loc).len() > 1) {
+            self.graph.prefix(EventId::new(t, id.index - 1))
+        } else {
+            View::empty()
         };
+        let settled = optimal.then_some(&before);
         // The latest write to `loc` the read already depends on: under models where reads
         // respect porf, nothing coherence-before it can be read.
-        let floor = if self.config.model.reads_respect_porf() {
+        let floor = if porf_floor {
             let order = self.graph.co_order(loc);
             order
                 .iter()
@@ -474,7 +551,7 @@ impl Engine<'_> {
                 continue;
             }
             self.graph.set_rf(id, src);
-            if self.config.model.is_consistent(&self.graph) {
+            if self.config.model.is_consistent_with(&self.graph, id) {
                 candidates.push(src);
             }
         }
@@ -722,11 +799,9 @@ impl Engine<'_> {
                 .iter()
                 .rposition(|&w| before.contains(w))
                 .map_or(0, |p| p + 1);
-            for (other, e) in self.graph.events() {
-                if let Label::Read(r) = e.label {
-                    if r.loc == loc && before.contains(other) {
-                        floor = floor.max(self.graph.co_position(loc, r.rf));
-                    }
+            for &other in self.graph.reads_of(loc) {
+                if before.contains(other) {
+                    floor = floor.max(self.graph.co_position(loc, self.graph.read(other).rf));
                 }
             }
             floor
@@ -736,11 +811,9 @@ impl Engine<'_> {
             let hb = self.happened_before(t);
             let order = self.graph.co_order(loc);
             let mut floor = order.iter().rposition(|&w| hb(w)).map_or(0, |p| p + 1);
-            for (other, e) in self.graph.events() {
-                if let Label::Read(r) = e.label {
-                    if r.loc == loc && hb(other) {
-                        floor = floor.max(self.graph.co_position(loc, r.rf));
-                    }
+            for &other in self.graph.reads_of(loc) {
+                if hb(other) {
+                    floor = floor.max(self.graph.co_position(loc, self.graph.read(other).rf));
                 }
             }
             floor
@@ -764,7 +837,7 @@ impl Engine<'_> {
                 continue;
             }
             self.graph.co_insert_after(loc, id, after);
-            if self.config.model.is_consistent(&self.graph) {
+            if self.config.model.is_consistent_with(&self.graph, id) {
                 placements.push(after);
             }
             self.graph.co_remove(loc, id);

@@ -16,10 +16,12 @@
 //! A mutex acquisition revisited by a write that leaves the mutex held is removed, so the thread
 //! blocks until the mutex is released (GenMC's treatment of lock reads).
 
+use super::path::{ExecutionKey, ItemKey, PathNode};
 use crate::event::ThreadId;
 use crate::graph::{EventId, ExecutionGraph, Label, ReadKind, Source, WriteLabel};
 use crate::model::MemoryModel;
 use crate::view::View;
+use std::sync::Arc;
 
 /// An alternative still to explore.
 #[derive(Clone, Copy, Debug)]
@@ -41,25 +43,145 @@ struct Frame {
     /// The parent graph, parked while a nested frame runs.
     saved: Option<ExecutionGraph>,
     work: Vec<WorkItem>,
+    /// The name of each item of `work`, when names are tracked.
+    keys: Vec<ItemKey>,
+}
+
+/// Alternatives handed to another worker, with the graph they apply to (they come from one
+/// frame, so one graph serves them all).
+#[derive(Debug)]
+pub(crate) struct Subtree {
+    graph: ExecutionGraph,
+    /// In push order: the last is explored first.
+    items: Vec<WorkItem>,
+    /// The name of each item, when names are tracked.
+    keys: Vec<ItemKey>,
+}
+
+impl Subtree {
+    /// Where the subtree's first execution comes in sequential order.
+    pub(crate) fn key(&self) -> Option<ExecutionKey> {
+        self.keys.last().map(|k| ExecutionKey::of(&k.node()))
+    }
 }
 
 /// The exploration stack.
 #[derive(Debug)]
 pub(crate) struct Revisits {
     frames: Vec<Frame>,
+    /// The running execution's place in sequential order, when names are tracked (parallel
+    /// exploration needs them to pick the finding one worker would report first).
+    current: Option<Arc<PathNode>>,
+    /// Alternatives pushed so far under `current`.
+    pushes: u32,
 }
 
 impl Revisits {
-    pub(crate) fn new() -> Revisits {
+    /// A stack for the first execution; `track` names every execution.
+    pub(crate) fn new(track: bool) -> Revisits {
         Revisits {
             frames: vec![Frame::default()],
+            current: track.then(PathNode::root),
+            pushes: 0,
         }
+    }
+
+    /// A stack that explores `subtree` (handed over by another worker); answers the graph to
+    /// apply it to.
+    pub(crate) fn adopt(subtree: Subtree) -> (Revisits, ExecutionGraph) {
+        let track = !subtree.keys.is_empty();
+        let frame = Frame {
+            saved: None,
+            work: subtree.items,
+            keys: subtree.keys,
+        };
+        let revisits = Revisits {
+            frames: vec![frame],
+            current: track.then(PathNode::root),
+            pushes: 0,
+        };
+        (revisits, subtree.graph)
     }
 
     /// Remembers an alternative of the current graph.
     pub(crate) fn push(&mut self, item: WorkItem) {
         if let Some(frame) = self.frames.last_mut() {
             frame.work.push(item);
+            if let Some(parent) = &self.current {
+                frame.keys.push(ItemKey {
+                    parent: parent.clone(),
+                    index: self.pushes,
+                });
+                self.pushes += 1;
+            }
+        }
+    }
+
+    /// The running execution's place in sequential order, when tracked.
+    pub(crate) fn current_key(&self) -> Option<ExecutionKey> {
+        self.current.as_deref().map(ExecutionKey::of)
+    }
+
+    /// Alternatives still to explore.
+    pub(crate) fn pending(&self) -> usize {
+        self.frames.iter().map(|f| f.work.len()).sum()
+    }
+
+    /// Gives up everything still to explore.
+    pub(crate) fn clear(&mut self) {
+        self.frames.clear();
+    }
+
+    /// Splits off the alternatives this stack would explore last: the older half of the
+    /// lowest frame that has any (nearest the root, so the biggest subtrees), keeping at least
+    /// one alternative here; `g` is the current graph.
+    pub(crate) fn split_off(&mut self, g: &ExecutionGraph) -> Option<Subtree> {
+        let pending = self.pending();
+        if pending < 2 {
+            return None;
+        }
+        let last = self.frames.len() - 1;
+        let i = self.frames.iter().position(|f| !f.work.is_empty())?;
+        let frame = &mut self.frames[i];
+        let give = (frame.work.len() / 2).clamp(1, pending - 1);
+        let items: Vec<WorkItem> = frame.work.drain(..give).collect();
+        let keys: Vec<ItemKey> = if frame.keys.is_empty() {
+            Vec::new()
+        } else {
+            frame.keys.drain(..give).collect()
+        };
+        let graph = if i == last {
+            g.clone()
+        } else {
+            frame
+                .saved
+                .clone()
+                .expect("a frame below the top parks its graph")
+        };
+        Some(Subtree { graph, items, keys })
+    }
+
+    /// Keeps every `count`-th pending alternative, starting with the `index`-th (bottom frame
+    /// first): the share of one of `count` disjoint parts of the rest of the exploration.
+    pub(crate) fn keep_share(&mut self, index: u64, count: u64) {
+        let mut n = 0u64;
+        for frame in &mut self.frames {
+            let mut position = 0;
+            let tracked = !frame.keys.is_empty();
+            frame.work.retain(|_| {
+                let mine = (n + position) % count == index;
+                position += 1;
+                mine
+            });
+            if tracked {
+                let mut position = 0;
+                frame.keys.retain(|_| {
+                    let mine = (n + position) % count == index;
+                    position += 1;
+                    mine
+                });
+            }
+            n += position;
         }
     }
 
@@ -117,6 +239,10 @@ impl Revisits {
             let Some(frame) = self.frames.last_mut() else {
                 return false;
             };
+            if let Some(key) = frame.keys.pop() {
+                self.current = Some(key.node());
+                self.pushes = 0;
+            }
             let Some(item) = frame.work.pop() else {
                 self.frames.pop();
                 match self.frames.last_mut() {

@@ -4,10 +4,10 @@
 
 use super::replay_token::ReplayToken;
 use crate::clock::VectorClock;
-use crate::detect::CellRaceDetector;
+use crate::detect::{CellRaceDetector, RacePlace};
 use crate::event::{Loc, Op, OpResult, SourceSpan, ThreadId};
 use crate::graph::{EventId, Source};
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 /// What a thread is doing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -59,6 +59,8 @@ pub(crate) struct ThreadRun {
     pub held: Vec<(Loc, SourceSpan)>,
     /// The last weak compare-exchange failed spuriously reading this write.
     pub last_spurious_cas: Option<(Loc, Source)>,
+    /// The step of its last operation: it asked for the next one after it.
+    pub last_step: u64,
 }
 
 impl ThreadRun {
@@ -79,6 +81,7 @@ impl ThreadRun {
             last_spurious: None,
             held: Vec::new(),
             last_spurious_cas: None,
+            last_step: 0,
         }
     }
 }
@@ -114,6 +117,11 @@ pub(crate) struct RunState {
     pub addresses: FxHashMap<Loc, Loc>,
     /// The next number for an object first used by a new event.
     pub next_fresh: u64,
+    /// Executions begun so far, for reports of benign races (kept across executions).
+    pub executions: u64,
+    /// The places of the benign races reported so far (kept across executions: each is
+    /// reported once).
+    pub benign_reported: FxHashSet<RacePlace>,
 }
 
 impl RunState {
@@ -129,6 +137,7 @@ impl RunState {
         self.addresses.clear();
         self.cell_writes.clear();
         self.next_fresh = 0;
+        self.executions += 1;
     }
 
     pub(crate) fn thread(&mut self, t: ThreadId) -> &mut ThreadRun {

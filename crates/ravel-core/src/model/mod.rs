@@ -6,12 +6,13 @@ mod rc11;
 mod relation;
 mod sc;
 mod tso;
+mod views;
 
 pub use rc11::Rc11;
 pub use sc::SequentialConsistency;
 pub use tso::Tso;
 
-use crate::graph::ExecutionGraph;
+use crate::graph::{EventId, ExecutionGraph};
 
 /// Decides whether an execution graph is allowed.
 pub trait MemoryModel: std::fmt::Debug + Send + Sync {
@@ -20,6 +21,14 @@ pub trait MemoryModel: std::fmt::Debug + Send + Sync {
     /// Whether `graph` is consistent. Read-modify-write atomicity is checked by the explorer, not
     /// here.
     fn is_consistent(&self, graph: &ExecutionGraph) -> bool;
+    /// [`MemoryModel::is_consistent`] for a graph that is consistent without `event`: `event`
+    /// is the last event of its thread, nothing reads from it, and the graph without it is
+    /// consistent (it was just added, or given another choice). Models may check only what
+    /// `event` can break; the answer is the same.
+    fn is_consistent_with(&self, graph: &ExecutionGraph, event: EventId) -> bool {
+        let _ = event;
+        self.is_consistent(graph)
+    }
     /// Whether a read can never read a write that is coherence-before another write in the
     /// read's porf-prefix. True for SC and x86-TSO, false for RC11 (relaxed reads-from does not
     /// order). The explorer uses it to skip hopeless candidates before the full check.

@@ -15,6 +15,27 @@
 //! `hb = (sb ∪ sw)+` and `eco = (rf ∪ mo ∪ rb)+`. Data races (herd's `dr`) are reported by
 //! [`Rc11::data_race`], not by consistency.
 //!
+//! How it is checked (GenMC's approach, Kokologiannakis and Vafeiadis, CAV 2021; the code is
+//! ravel's own), in time linear in the events times the threads rather than cubic in the events:
+//! * `hb` and `sb` are per-event views ([`super::views`]), computed in porf order, which also
+//!   decides no-thin-air (an event that never becomes ready is on an `sb ∪ rf` cycle), and kept
+//!   between checks (only the views of added or changed events are computed again).
+//! * Coherence and atomicity, together, are per location: give every access a coherence *key*
+//!   (a write its position in `mo`, a read the position of the write it reads, the initial
+//!   write being 0). `hb ; eco?` is irreflexive exactly when, for every `a hb b` at one
+//!   location, `key(a) < key(b)` if `b` is a write and `key(a) ≤ key(b)` if `b` is a read.
+//!   Along each thread's accesses keys then only grow, so for every access it is enough to look
+//!   at the last access of each thread before it in `hb`. Atomicity is "the write half of a
+//!   read-modify-write comes right after what its read read in `mo`", which with coherence is
+//!   `empty(rmw ∩ (rb ; mo))` and `irreflexive(rmw ; eco)`.
+//! * After one event was added to (or re-chosen in) a consistent graph, only pairs with that
+//!   event can break coherence: [`MemoryModel::is_consistent_with`] checks just those.
+//! * `psc` only relates SC events. Without SC fences it is checked on the SC accesses alone:
+//!   `sb|≠loc ; hb ; sb|≠loc` from `x` to `y` holds exactly when the first event after `x` in its
+//!   thread at another location happens before the last event before `y` in its thread at another
+//!   location. With SC fences, the relations are built as bit matrices. Programs without SC
+//!   events skip `psc`.
+//!
 //! Mapping and deviations:
 //! * `sb` is program order plus spawn (spawn → child's start) and join (child's last event →
 //!   join) edges: thread creation and joining synchronise, as in C11's `thrd_create`/`thrd_join`.
@@ -22,32 +43,58 @@
 //! * Mutexes: a lock or `try_lock` is an acquire read-modify-write, an unlock a release write.
 //! * The initial writes are implicit: a read of the initial value is `rb`-before every write to
 //!   its location; initial writes are not part of `hb`.
-//! * A failed compare-and-exchange is judged with its success ordering's read part: the graph's
-//!   read label records only that ordering, not the failure ordering (so herd's
-//!   `MP+rel+casfail-acq`, an acquire failure ordering under a relaxed success ordering, does not
-//!   synchronise here).
-//! * Atomicity is checked as "the write half of a read-modify-write is immediately
-//!   coherence-after what its read read", which is `empty(rmw ∩ (rb ; mo))`.
+//! * A compare-and-exchange's read has the ordering that applies to what it reads: its success
+//!   ordering's read part when it succeeds, its failure ordering when it fails (the graph keeps
+//!   both and sets the read's mode with what it reads).
 
 use super::relation::{EventTable, Rel};
+use super::views::{is_sc, is_sc_fence, Views};
 use super::MemoryModel;
-use crate::event::{FenceMode, ReadMode, WriteMode};
-use crate::graph::{EventId, ExecutionGraph, Label};
+use crate::event::{Loc, ReadMode, ThreadId, WriteMode};
+use crate::graph::{EventId, ExecutionGraph, Label, Source};
 
 /// The RC11 model.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Rc11;
 
+/// One access of a location: its place and its coherence key.
+#[derive(Clone, Copy, Debug)]
+struct Access {
+    thread: u32,
+    index: u32,
+    key: u32,
+    write: bool,
+}
+
+/// What a check needs, kept between checks.
 #[derive(Default)]
-struct Scratch {
+struct Checker {
+    views: Views,
+    /// Per thread and event: a write's position in coherence order (from 1), filled for the
+    /// locations a check looks at.
+    positions: Vec<Vec<u32>>,
+    /// The accesses of one location, thread by thread in program order.
+    accesses: Vec<Access>,
+    /// Runs of `accesses` of one thread: (thread, start, end).
+    runs: Vec<(u32, usize, usize)>,
+    /// The SC accesses, and around each the nearest events of its thread at another location.
+    sc: Vec<EventId>,
+    after_other: Vec<Option<EventId>>,
+    before_other: Vec<Option<EventId>>,
+    psc: Rel,
+    kahn: Vec<u32>,
+    matrices: Matrices,
+}
+
+/// Bit-matrix relations for `psc` with SC fences.
+#[derive(Default)]
+struct Matrices {
     ev: EventTable,
-    po: Rel,
-    sync: Rel,
     sb: Rel,
+    hb: Rel,
     rf: Rel,
     co: Rel,
     fr: Rel,
-    hb: Rel,
     eco: Rel,
     a: Rel,
     b: Rel,
@@ -56,242 +103,378 @@ struct Scratch {
 }
 
 thread_local! {
-    static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::new(Scratch::default());
+    static CHECKER: std::cell::RefCell<Checker> = std::cell::RefCell::new(Checker::default());
 }
 
-fn is_atomic_read(l: &Label) -> bool {
-    matches!(l, Label::Read(r) if r.mode != ReadMode::NonAtomic)
-}
-
-fn is_atomic_write(l: &Label) -> bool {
-    matches!(l, Label::Write(w) if w.mode != WriteMode::NonAtomic)
+fn loc_of(l: &Label) -> Option<Loc> {
+    match l {
+        Label::Read(r) => Some(r.loc),
+        Label::Write(w) => Some(w.loc),
+        _ => None,
+    }
 }
 
 fn is_atomic(l: &Label) -> bool {
-    is_atomic_read(l) || is_atomic_write(l)
-}
-
-fn is_release(l: &Label) -> bool {
     match l {
-        Label::Write(w) => w.mode.is_release(),
-        Label::Fence(f) => f.is_release(),
+        Label::Read(r) => r.mode != ReadMode::NonAtomic,
+        Label::Write(w) => w.mode != WriteMode::NonAtomic,
         _ => false,
     }
 }
 
-fn is_acquire(l: &Label) -> bool {
-    match l {
-        Label::Read(r) => r.mode.is_acquire(),
-        Label::Fence(f) => f.is_acquire(),
-        _ => false,
+impl Checker {
+    /// Sizes `positions` for `graph`.
+    fn size_positions(&mut self, graph: &ExecutionGraph) {
+        let threads = graph.thread_count();
+        if self.positions.len() < threads {
+            self.positions.resize_with(threads, Vec::new);
+        }
+        for (t, p) in self.positions.iter_mut().enumerate().take(threads) {
+            let len = graph.thread_len(ThreadId(t as u32)) as usize;
+            if p.len() < len {
+                p.resize(len, 0);
+            }
+        }
     }
-}
 
-fn is_sc(l: &Label) -> bool {
-    match l {
-        Label::Read(r) => r.mode == ReadMode::SeqCst,
-        Label::Write(w) => w.mode == WriteMode::SeqCst,
-        Label::Fence(f) => *f == FenceMode::SeqCst,
-        _ => false,
+    fn note_positions(&mut self, list: &[EventId]) {
+        for (p, w) in list.iter().enumerate() {
+            self.positions[w.thread.index()][w.index as usize] = p as u32 + 1;
+        }
     }
-}
 
-fn is_sc_fence(l: &Label) -> bool {
-    matches!(l, Label::Fence(FenceMode::SeqCst))
-}
+    /// The coherence position of `src` (0 for the initial write); its location's positions
+    /// must have been noted.
+    fn position(&self, src: Source) -> u32 {
+        match src {
+            Source::Init => 0,
+            Source::Write(w) => self.positions[w.thread.index()][w.index as usize],
+        }
+    }
 
-impl Scratch {
-    /// Fills `ev`, `po`, `sync`, `sb`, `rf`, `co`, `fr` and `hb`.
-    fn base(&mut self, graph: &ExecutionGraph) {
-        self.ev.fill(graph);
-        let n = self.ev.len();
-        self.ev.po_and_sync(&mut self.po, &mut self.sync);
-        self.sb.copy_from(&self.po);
-        self.sb.union_with(&self.sync);
-        self.sb.close();
-        self.ev
-            .rf_co_fr(graph, &mut self.rf, &mut self.co, &mut self.fr);
-        let ev = &self.ev;
-        // rs = [W]; po|loc?; [W⊒rlx]; (rf; rmw)*, into `a`.
-        // First (rf; rmw) into `b` and its reflexive-transitive closure.
-        self.b.reset(n);
-        for i in 0..n {
-            if ev.is_rmw_write(i) {
-                for w in (0..n).filter(|&w| self.rf.has(w, i - 1)) {
-                    self.b.set(w, i);
-                }
-            }
+    /// Atomicity of the write at position `p` of `list` (one location's coherence order): if
+    /// it is the write half of a read-modify-write, it comes right after what its read read.
+    fn atomic_at(graph: &ExecutionGraph, list: &[EventId], p: usize) -> bool {
+        let w = list[p];
+        if !graph.write(w).rmw || w.index == 0 {
+            return true;
         }
-        self.b.close();
-        for i in 0..n {
-            self.b.set(i, i);
+        let before = match p {
+            0 => Source::Init,
+            _ => Source::Write(list[p - 1]),
+        };
+        match graph.event(EventId::new(w.thread, w.index - 1)).label {
+            Label::Read(r) => r.rf == before,
+            _ => true,
         }
-        self.c.reset(n);
-        for i in (0..n).filter(|&i| ev.is_write(i)) {
-            if is_atomic_write(&ev.labels[i]) {
-                self.c.set(i, i);
-            }
-            for j in self.po.succ(i) {
-                if is_atomic_write(&ev.labels[j]) && ev.loc(j) == ev.loc(i) {
-                    self.c.set(i, j);
-                }
-            }
-        }
-        self.a.compose(&self.c, &self.b);
-        // [E⊒rel]; ([F]; po)?, into `c`.
-        self.c.reset(n);
-        for i in (0..n).filter(|&i| is_release(&ev.labels[i])) {
-            self.c.set(i, i);
-            if matches!(ev.labels[i], Label::Fence(_)) {
-                for j in self.po.succ(i) {
-                    self.c.set(i, j);
-                }
-            }
-        }
-        // ...; rs, into `d`; then ...; rf; [R⊒rlx], into `b`.
-        self.d.compose(&self.c, &self.a);
-        self.b.compose(&self.d, &self.rf);
-        // (po; [F])?; [E⊒acq], into `c`.
-        self.c.reset(n);
-        for i in (0..n).filter(|&i| is_atomic_read(&ev.labels[i])) {
-            if is_acquire(&ev.labels[i]) {
-                self.c.set(i, i);
-            }
-            for j in self.po.succ(i) {
-                if matches!(ev.labels[j], Label::Fence(_)) && is_acquire(&ev.labels[j]) {
-                    self.c.set(i, j);
-                }
-            }
-        }
-        // sw into `d`, hb = (sb ∪ sw)+.
-        self.d.compose(&self.b, &self.c);
-        self.hb.copy_from(&self.sb);
-        self.hb.union_with(&self.d);
-        self.hb.close();
     }
 
     fn consistent(&mut self, graph: &ExecutionGraph) -> bool {
-        self.ev.fill(graph);
-        if !self.ev.rmw_atomic(graph) {
+        if !self.views.update(graph) {
             return false;
         }
-        self.base(graph);
-        let n = self.ev.len();
-        // no-thin-air: acyclic(sb ∪ rf).
-        self.a.copy_from(&self.sb);
-        self.a.union_with(&self.rf);
-        if !self.a.acyclic_with(&mut self.b) {
-            return false;
-        }
-        // eco = (rf ∪ mo ∪ rb)+.
-        self.eco.copy_from(&self.rf);
-        self.eco.union_with(&self.co);
-        self.eco.union_with(&self.fr);
-        self.eco.close();
-        // coherence: irreflexive(hb; eco?) and irreflexive(rmw; eco).
-        if !self.hb.irreflexive() {
-            return false;
-        }
-        for i in 0..n {
-            if self.hb.succ(i).any(|j| self.eco.has(j, i)) {
-                return false;
+        self.size_positions(graph);
+        for (loc, list) in graph.co_lists() {
+            if list.is_empty() {
+                continue;
             }
-            if self.ev.is_rmw_write(i) && self.eco.has(i, i - 1) {
+            self.note_positions(list);
+            if !(0..list.len()).all(|p| Checker::atomic_at(graph, list, p))
+                || !self.coherent_location(graph, loc, list)
+            {
                 return false;
             }
         }
-        self.sc_ok()
+        self.sc_consistent(graph)
     }
 
-    /// `acyclic(psc)`.
-    fn sc_ok(&mut self) -> bool {
-        let ev = &self.ev;
-        let n = ev.len();
-        if !(0..n).any(|i| is_sc(&ev.labels[i])) {
+    /// Coherence at `loc`, whose writes in coherence order are `list`.
+    fn coherent_location(&mut self, graph: &ExecutionGraph, loc: Loc, list: &[EventId]) -> bool {
+        self.accesses.clear();
+        for &w in list {
+            let key = self.position(Source::Write(w));
+            self.accesses.push(Access {
+                thread: w.thread.0,
+                index: w.index,
+                key,
+                write: true,
+            });
+        }
+        for &r in graph.reads_of(loc) {
+            let key = self.position(graph.read(r).rf);
+            self.accesses.push(Access {
+                thread: r.thread.0,
+                index: r.index,
+                key,
+                write: false,
+            });
+        }
+        self.accesses.sort_unstable_by_key(|a| (a.thread, a.index));
+        self.runs.clear();
+        for (k, a) in self.accesses.iter().enumerate() {
+            match self.runs.last_mut() {
+                Some(run) if run.0 == a.thread => run.2 = k + 1,
+                _ => self.runs.push((a.thread, k, k + 1)),
+            }
+        }
+        for k in 0..self.accesses.len() {
+            let b = self.accesses[k];
+            let view = self.views.hb(EventId::new(ThreadId(b.thread), b.index));
+            // The access before in the same thread happens before; with it checked, keys grow
+            // along every thread, so the last access of each thread before `b` in hb decides.
+            let mut floor = match k.checked_sub(1).map(|j| self.accesses[j]) {
+                Some(a) if a.thread == b.thread => a.key,
+                _ => 0,
+            };
+            for &(thread, start, end) in &self.runs {
+                if thread == b.thread {
+                    continue;
+                }
+                let limit = view[thread as usize];
+                if limit == 0 {
+                    continue;
+                }
+                let run = &self.accesses[start..end];
+                let n = run.partition_point(|a| a.index < limit);
+                if n > 0 {
+                    floor = floor.max(run[n - 1].key);
+                }
+            }
+            if (b.write && b.key <= floor) || b.key < floor {
+                return false;
+            }
+        }
+        true
+    }
+
+    /// Consistency of a graph that is consistent without `event` (the last event of its thread,
+    /// read by nobody).
+    fn consistent_with(&mut self, graph: &ExecutionGraph, event: EventId) -> bool {
+        if !self.views.update(graph) {
+            return false;
+        }
+        let label = graph.event(event).label;
+        if let Some(loc) = loc_of(&label) {
+            self.size_positions(graph);
+            let list = graph.co_order(loc);
+            self.note_positions(list);
+            let view = self.views.hb(event);
+            let before = |x: EventId| x.index < view[x.thread.index()];
+            // The largest key of an access at `loc` that happens before the event.
+            let mut floor = list
+                .iter()
+                .rposition(|&w| w != event && before(w))
+                .map_or(0, |p| p as u32 + 1);
+            for &r in graph.reads_of(loc) {
+                if r != event && before(r) {
+                    floor = floor.max(self.position(graph.read(r).rf));
+                }
+            }
+            let ok = match label {
+                Label::Read(r) => self.position(r.rf) >= floor,
+                _ => {
+                    // Only the event and the write after it can have lost atomicity.
+                    let p = self.position(Source::Write(event)) as usize - 1;
+                    p as u32 + 1 > floor
+                        && Checker::atomic_at(graph, list, p)
+                        && (p + 1 == list.len() || Checker::atomic_at(graph, list, p + 1))
+                }
+            };
+            if !ok {
+                return false;
+            }
+        }
+        self.sc_consistent(graph)
+    }
+
+    /// `acyclic(psc)`, given up-to-date views.
+    fn sc_consistent(&mut self, graph: &ExecutionGraph) -> bool {
+        if self.views.sc_events() == 0 {
             return true;
         }
+        if self.views.sc_fences() > 0 {
+            return self.psc_with_fences(graph);
+        }
+        self.size_positions(graph);
+        for (_, list) in graph.co_lists() {
+            self.note_positions(list);
+        }
+        self.sc.clear();
+        self.after_other.clear();
+        self.before_other.clear();
+        for (id, e) in graph.events() {
+            if !is_sc(&e.label) {
+                continue;
+            }
+            let loc = loc_of(&e.label);
+            let events = graph.thread_events(id.thread);
+            let other = |j: &usize| loc_of(&events[*j].label) != loc;
+            self.sc.push(id);
+            self.after_other.push(
+                (id.index as usize + 1..events.len())
+                    .find(other)
+                    .map(|j| EventId::new(id.thread, j as u32)),
+            );
+            self.before_other.push(
+                (0..id.index as usize)
+                    .rev()
+                    .find(other)
+                    .map(|j| EventId::new(id.thread, j as u32)),
+            );
+        }
+        let m = self.sc.len();
+        self.psc.reset(m);
+        for a in 0..m {
+            for b in 0..m {
+                if a != b && self.scb(graph, a, b) {
+                    self.psc.set(a, b);
+                }
+            }
+        }
+        self.psc.is_acyclic(&mut self.kahn)
+    }
+
+    /// `scb` between the `a`-th and `b`-th SC accesses (no SC fences).
+    fn scb(&self, graph: &ExecutionGraph, a: usize, b: usize) -> bool {
+        let (x, y) = (self.sc[a], self.sc[b]);
+        if self.views.sb_before(x, y) {
+            return true;
+        }
+        let (lx, ly) = (graph.event(x).label, graph.event(y).label);
+        if loc_of(&lx) == loc_of(&ly) {
+            if self.views.hb_before(x, y) {
+                return true;
+            }
+            let from = match lx {
+                Label::Write(_) => self.position(Source::Write(x)),
+                Label::Read(r) => self.position(r.rf),
+                _ => return false,
+            };
+            // mo and rb.
+            if matches!(ly, Label::Write(_)) && from < self.position(Source::Write(y)) {
+                return true;
+            }
+        }
+        match (self.after_other[a], self.before_other[b]) {
+            (Some(j), Some(k)) => self.views.hb_before(j, k),
+            _ => false,
+        }
+    }
+
+    /// `acyclic(psc)` with SC fences, on bit matrices over all events.
+    fn psc_with_fences(&mut self, graph: &ExecutionGraph) -> bool {
+        let m = &mut self.matrices;
+        let views = &self.views;
+        m.ev.fill(graph);
+        let ev = &m.ev;
+        let n = ev.len();
+        m.hb.reset(n);
+        m.sb.reset(n);
+        for y in 0..n {
+            let id = ev.ids[y];
+            for (u, (&h, &s)) in views.hb(id).iter().zip(views.sb(id)).enumerate() {
+                if u >= ev.thread_count() {
+                    break;
+                }
+                let base = ev.index(EventId::new(ThreadId(u as u32), 0));
+                for x in base..base + h as usize {
+                    m.hb.set(x, y);
+                }
+                for x in base..base + s as usize {
+                    m.sb.set(x, y);
+                }
+            }
+        }
+        ev.rf_co_fr(graph, &mut m.rf, &mut m.co, &mut m.fr);
         let same_loc = |a: usize, b: usize| ev.loc(a).is_some() && ev.loc(a) == ev.loc(b);
         // sb|≠loc into `a`.
-        self.a.reset(n);
+        m.a.reset(n);
         for i in 0..n {
-            for j in self.sb.succ(i) {
+            for j in m.sb.succ(i) {
                 if !same_loc(i, j) {
-                    self.a.set(i, j);
+                    m.a.set(i, j);
                 }
             }
         }
         // sb|≠loc; hb; sb|≠loc into `c`.
-        self.b.compose(&self.a, &self.hb);
-        self.c.compose(&self.b, &self.a);
+        m.b.compose(&m.a, &m.hb);
+        m.c.compose(&m.b, &m.a);
         // scb = sb ∪ that ∪ hb|loc ∪ mo ∪ rb, into `c`.
-        self.c.union_with(&self.sb);
-        self.c.union_with(&self.co);
-        self.c.union_with(&self.fr);
+        m.c.union_with(&m.sb);
+        m.c.union_with(&m.co);
+        m.c.union_with(&m.fr);
         for i in 0..n {
-            for j in self.hb.succ(i) {
+            for j in m.hb.succ(i) {
                 if same_loc(i, j) {
-                    self.c.set(i, j);
+                    m.c.set(i, j);
                 }
             }
         }
         // Left: [E_sc] ∪ [F_sc]; hb?, into `a`.
-        self.a.reset(n);
+        m.a.reset(n);
         for i in (0..n).filter(|&i| is_sc(&ev.labels[i])) {
-            self.a.set(i, i);
+            m.a.set(i, i);
             if is_sc_fence(&ev.labels[i]) {
-                for j in self.hb.succ(i) {
-                    self.a.set(i, j);
+                for j in m.hb.succ(i) {
+                    m.a.set(i, j);
                 }
             }
         }
         // Right: [E_sc] ∪ hb?; [F_sc], into `d`.
-        self.d.reset(n);
+        m.d.reset(n);
         for i in 0..n {
             if is_sc(&ev.labels[i]) {
-                self.d.set(i, i);
+                m.d.set(i, i);
             }
-            for j in self.hb.succ(i) {
+            for j in m.hb.succ(i) {
                 if is_sc_fence(&ev.labels[j]) {
-                    self.d.set(i, j);
+                    m.d.set(i, j);
                 }
             }
         }
         // psc_base = left; scb; right, into `c` (via `b`).
-        self.b.compose(&self.a, &self.c);
-        self.c.compose(&self.b, &self.d);
+        m.b.compose(&m.a, &m.c);
+        m.c.compose(&m.b, &m.d);
         // psc_F = [F_sc]; (hb ∪ hb; eco; hb); [F_sc], added to `c`.
-        if (0..n).any(|i| is_sc_fence(&ev.labels[i])) {
-            self.a.compose(&self.hb, &self.eco);
-            self.b.copy_from(&self.hb);
-            self.b.add_compose(&self.a, &self.hb);
-            for i in (0..n).filter(|&i| is_sc_fence(&ev.labels[i])) {
-                for j in self.b.succ(i) {
-                    if is_sc_fence(&ev.labels[j]) {
-                        self.c.set(i, j);
-                    }
+        m.eco.copy_from(&m.rf);
+        m.eco.union_with(&m.co);
+        m.eco.union_with(&m.fr);
+        m.eco.close();
+        m.a.compose(&m.hb, &m.eco);
+        m.b.copy_from(&m.hb);
+        m.b.add_compose(&m.a, &m.hb);
+        for i in (0..n).filter(|&i| is_sc_fence(&ev.labels[i])) {
+            for j in m.b.succ(i) {
+                if is_sc_fence(&ev.labels[j]) {
+                    m.c.set(i, j);
                 }
             }
         }
-        self.c.acyclic_with(&mut self.a)
+        m.c.is_acyclic(&mut self.kahn)
     }
 
     fn data_race(&mut self, graph: &ExecutionGraph) -> Option<(EventId, EventId)> {
-        self.base(graph);
-        let ev = &self.ev;
-        let n = ev.len();
-        for a in 0..n {
-            let Some(loc) = ev.loc(a) else { continue };
-            for b in a + 1..n {
-                if ev.threads[a] == ev.threads[b]
-                    || ev.loc(b) != Some(loc)
-                    || !(ev.is_write(a) || ev.is_write(b))
-                    || (is_atomic(&ev.labels[a]) && is_atomic(&ev.labels[b]))
-                    || self.hb.has(a, b)
-                    || self.hb.has(b, a)
+        if !self.views.update(graph) {
+            return None;
+        }
+        let accesses: Vec<(EventId, Label)> = graph
+            .events()
+            .filter(|(_, e)| loc_of(&e.label).is_some())
+            .map(|(id, e)| (id, e.label))
+            .collect();
+        for (k, &(a, la)) in accesses.iter().enumerate() {
+            for &(b, lb) in &accesses[k + 1..] {
+                let write = matches!(la, Label::Write(_)) || matches!(lb, Label::Write(_));
+                if a.thread == b.thread
+                    || loc_of(&la) != loc_of(&lb)
+                    || !write
+                    || (is_atomic(&la) && is_atomic(&lb))
+                    || self.views.hb_before(a, b)
+                    || self.views.hb_before(b, a)
                 {
                     continue;
                 }
-                return Some((ev.ids[a], ev.ids[b]));
+                return Some((a, b));
             }
         }
         None
@@ -301,10 +484,11 @@ impl Scratch {
 impl Rc11 {
     /// A data race of `graph` under RC11 (herd's `dr`): two accesses to the same location from
     /// different threads, at least one a write and at least one non-atomic, ordered by `hb`
-    /// neither way. Answers the first such pair (in thread-by-thread event order), or `None`.
+    /// neither way. Answers the first such pair (in thread-by-thread event order), or `None`
+    /// (also for a graph with a cycle in `sb ∪ rf`, which is not consistent).
     /// Under RC11 a program with a racy consistent execution has undefined behaviour.
     pub fn data_race(graph: &ExecutionGraph) -> Option<(EventId, EventId)> {
-        SCRATCH.with(|s| s.borrow_mut().data_race(graph))
+        CHECKER.with(|c| c.borrow_mut().data_race(graph))
     }
 }
 
@@ -322,6 +506,17 @@ impl MemoryModel for Rc11 {
     }
 
     fn is_consistent(&self, graph: &ExecutionGraph) -> bool {
-        SCRATCH.with(|s| s.borrow_mut().consistent(graph))
+        CHECKER.with(|c| c.borrow_mut().consistent(graph))
+    }
+
+    fn is_consistent_with(&self, graph: &ExecutionGraph, event: EventId) -> bool {
+        let answer = CHECKER.with(|c| c.borrow_mut().consistent_with(graph, event));
+        debug_assert_eq!(
+            answer,
+            self.is_consistent(graph),
+            "{event:?} in {}",
+            graph.fingerprint()
+        );
+        answer
     }
 }

@@ -1,6 +1,7 @@
 //! A small relation toolkit for the weak models: the events of a graph numbered densely, and
-//! binary relations over them as bit matrices. Graphs are small (tens to a few hundred events),
-//! so cubic closures over 64-bit words are cheap; buffers are reused across checks.
+//! binary relations over them as bit matrices, reused across checks. x86-TSO checks its graphs
+//! with them; RC11 only for `psc` with SC fences (otherwise it works on views, see
+//! [`super::views`]). Closures are cubic over 64-bit words, acyclicity is Kahn's algorithm.
 
 use crate::event::{Loc, ThreadId};
 use crate::graph::{EventId, ExecutionGraph, Label, Source};
@@ -109,16 +110,34 @@ impl Rel {
         }
     }
 
-    /// Whether no element is related to itself.
-    pub(crate) fn irreflexive(&self) -> bool {
-        (0..self.n).all(|a| !self.has(a, a))
-    }
-
-    /// Whether the relation is acyclic (closes a copy into `scratch`).
-    pub(crate) fn acyclic_with(&self, scratch: &mut Rel) -> bool {
-        scratch.copy_from(self);
-        scratch.close();
-        scratch.irreflexive()
+    /// Whether the relation is acyclic (Kahn's algorithm; `scratch` is reused).
+    pub(crate) fn is_acyclic(&self, scratch: &mut Vec<u32>) -> bool {
+        let n = self.n;
+        // Indegrees first, then the queue of removable elements after them.
+        scratch.clear();
+        scratch.resize(n, 0);
+        for a in 0..n {
+            for b in self.succ(a) {
+                scratch[b] += 1;
+            }
+        }
+        for a in 0..n {
+            if scratch[a] == 0 {
+                scratch.push(a as u32);
+            }
+        }
+        let mut next = n;
+        while next < scratch.len() {
+            let a = scratch[next] as usize;
+            next += 1;
+            for b in self.succ(a) {
+                scratch[b] -= 1;
+                if scratch[b] == 0 {
+                    scratch.push(b as u32);
+                }
+            }
+        }
+        scratch.len() == 2 * n
     }
 }
 
@@ -190,11 +209,6 @@ impl EventTable {
     /// Whether `i` is a read.
     pub(crate) fn is_read(&self, i: usize) -> bool {
         matches!(self.labels[i], Label::Read(_))
-    }
-
-    /// Whether `i` is the write half of a read-modify-write (its read is `i - 1`).
-    pub(crate) fn is_rmw_write(&self, i: usize) -> bool {
-        matches!(self.labels[i], Label::Write(w) if w.rmw)
     }
 
     /// Program order (same thread, earlier to later, transitive) plus spawn and join order, not

@@ -42,7 +42,7 @@ struct Scratch {
     co: Rel,
     fr: Rel,
     rel: Rel,
-    tmp: Rel,
+    kahn: Vec<u32>,
 }
 
 thread_local! {
@@ -95,7 +95,7 @@ impl Scratch {
                 }
             }
         }
-        if !self.rel.acyclic_with(&mut self.tmp) {
+        if !self.rel.is_acyclic(&mut self.kahn) {
             return false;
         }
         // ghb: co ∪ fr ∪ rfe ∪ ppo ∪ implied ∪ mfence (through fence nodes) ∪ spawn/join.
@@ -130,7 +130,7 @@ impl Scratch {
                 }
             }
         }
-        self.rel.acyclic_with(&mut self.tmp)
+        self.rel.is_acyclic(&mut self.kahn)
     }
 }
 

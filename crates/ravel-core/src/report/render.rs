@@ -16,7 +16,18 @@ impl Report {
     pub fn render(&self, test_name: Option<&str>, timing: bool) -> String {
         let mut out = String::new();
         let f = &self.finding;
-        out.push_str(&format!("ravel found a {}\n", f.kind));
+        let kind = f.kind.to_string();
+        let article = if kind.starts_with(['a', 'e', 'i', 'o', 'u']) {
+            "an"
+        } else {
+            "a"
+        };
+        if f.kind.is_benign() {
+            // Shown, de-emphasised: DataCollider's way with races that are usually meant.
+            out.push_str(&format!("ravel found {article} {kind} [low severity]\n"));
+        } else {
+            out.push_str(&format!("ravel found {article} {kind}\n"));
+        }
         out.push_str(&format!("  {}\n", f.summary));
         if !f.sides.is_empty() {
             out.push('\n');

@@ -25,6 +25,15 @@ pub enum Instr {
     FetchAdd(u64, u64, usize),
     /// reg = ok(compare_exchange(loc, expected, new))
     Cas(u64, u64, u64, usize),
+    /// Open-addressing insertion into the table of `size` locations starting at `base`:
+    /// compare_exchange(base + slot, 0, new), and while that fails, the same at the next slot
+    /// (wrapping around). Loops need no jumps this way.
+    CasProbe {
+        base: u64,
+        size: u64,
+        slot: u64,
+        new: u64,
+    },
     /// lock(mutex)
     Lock(u64),
     /// unlock(mutex)
@@ -59,6 +68,8 @@ struct ThreadRun {
     script: usize,
     pc: usize,
     regs: [u64; REGS],
+    /// How many slots past its home slot the current `CasProbe` has moved.
+    probe: u64,
 }
 
 /// Runs a [`Script`] as a [`Program`], collecting final states of complete executions.
@@ -169,6 +180,20 @@ impl ScriptProgram {
                 failure: ReadMode::SeqCst,
                 weak: false,
             },
+            Instr::CasProbe {
+                base,
+                size,
+                slot,
+                new,
+            } => Op::CompareExchange {
+                loc: Loc(base + (slot + run.probe) % size),
+                init: 0,
+                expected: 0,
+                new,
+                success: RmwMode::SeqCst,
+                failure: ReadMode::SeqCst,
+                weak: false,
+            },
             Instr::Lock(l) => Op::Lock(Loc(l)),
             Instr::Unlock(l) => Op::Unlock(Loc(l)),
         };
@@ -198,6 +223,7 @@ impl Program for ScriptProgram {
                             script,
                             pc: 0,
                             regs: [0; REGS],
+                            probe: 0,
                         },
                     );
                 }
@@ -221,7 +247,14 @@ impl Program for ScriptProgram {
                 }
                 run.pc = match (code[run.pc], result) {
                     (Instr::LoadExitIfZero(_), OpResult::Value(0)) => code.len(),
-                    _ => run.pc + 1,
+                    (Instr::CasProbe { .. }, OpResult::Cas { ok: false, .. }) => {
+                        run.probe += 1;
+                        run.pc
+                    }
+                    _ => {
+                        run.probe = 0;
+                        run.pc + 1
+                    }
                 };
             }
         }

@@ -21,8 +21,12 @@
 //! than the one `GetArea` used.
 //!
 //! The fix makes the update one critical section and reads area and radius in one critical
-//! section too. (The contract's "atomicity finding without the assertion" needs an atomicity
-//! detector ravel does not have; the assertion makes the violation a panic.)
+//! section too.
+//!
+//! Entry 12b is the same model without the assertion: nothing panics, and ravel's atomicity
+//! detector reports `GetArea`'s critical section falling between `SetRadius` and
+//! `UpdateCircumference`, the second of which re-reads the radius the first wrote (one update
+//! split in two critical sections), with A's two writes and B's two reads as its sides.
 
 use super::SEED_004;
 use crate::entry::{BugClass, Entry, Expect, ModelNeed, Side};
@@ -45,6 +49,24 @@ pub const ENTRY: Entry = Entry {
     ),
     buggy: Side::ready(buggy),
     fixed: Some(Side::ready(fixed)),
+};
+
+/// Entry 12b: Circle without the assertion, caught as an atomicity violation.
+pub const ENTRY_B: Entry = Entry {
+    id: "12b",
+    slug: "e12b_circle_unchecked",
+    title: "Circle, no assertion",
+    seed: SEED_004,
+    class: BugClass::Atomicity,
+    model: ModelNeed::Sc,
+    expect: Expect {
+        kind: FindingKind::AtomicityViolation,
+        mentions: &["in one critical section", "new", "old"],
+        shows: "GetArea's critical section falls between SetRadius and UpdateCircumference: it \
+                reads the new radius with the old circumference",
+    },
+    buggy: Side::ready(buggy_unchecked),
+    fixed: Some(Side::ready(fixed_unchecked)),
 };
 
 /// The seed's class: a mutex and two plain fields it guards.
@@ -170,6 +192,55 @@ pub fn fixed() {
             .spawn(move || {
                 let (area, radius) = circle.area_and_radius();
                 check(area, radius);
+            })
+            .unwrap()
+    };
+    a.join().unwrap();
+    b.join().unwrap();
+}
+
+/// Thread A updates the radius in two steps; thread B computes the area and checks nothing.
+pub fn buggy_unchecked() {
+    let circle = Arc::new(Circle::new(1.0));
+    let a = {
+        let circle = circle.clone();
+        thread::Builder::new()
+            .name("A: SetRadius(2); UpdateCircumference()".into())
+            .spawn(move || {
+                circle.set_radius(2.0);
+                circle.update_circumference();
+            })
+            .unwrap()
+    };
+    let b = {
+        let circle = circle.clone();
+        thread::Builder::new()
+            .name("B: GetArea()".into())
+            .spawn(move || {
+                let _area = circle.get_area();
+            })
+            .unwrap()
+    };
+    a.join().unwrap();
+    b.join().unwrap();
+}
+
+/// One critical section for the update, none of the checks.
+pub fn fixed_unchecked() {
+    let circle = Arc::new(Circle::new(1.0));
+    let a = {
+        let circle = circle.clone();
+        thread::Builder::new()
+            .name("A: SetRadius(2)".into())
+            .spawn(move || circle.set_radius_atomically(2.0))
+            .unwrap()
+    };
+    let b = {
+        let circle = circle.clone();
+        thread::Builder::new()
+            .name("B: GetArea()".into())
+            .spawn(move || {
+                let _area = circle.get_area();
             })
             .unwrap()
     };

@@ -9,11 +9,12 @@
 //! as decremented." DataCollider reports every race but de-emphasises the benign ones.
 //!
 //! Two threads each bump a statistics counter (only ever incremented) and take and drop a
-//! reference (increment, then decrement), all with plain read-modify-writes. ravel finds both
-//! races today; the contract asks it to report the refcount race as a bug and to classify the
-//! counter race as benign (shown, de-emphasised), which needs the benign-race classifier. The
-//! model runs with `keep_going` so every race is reported. There is no fix to make: the entry is
-//! about classification.
+//! reference (increment, then decrement), all with plain read-modify-writes through
+//! `UnsafeCell::read`/`write`, which show ravel the values (a `with_mut` closure would not).
+//! ravel reports the refcount race as a data race (the report says the cell is incremented and
+//! decremented: a reference count) and the counter race as `benign race (lossy counter)`, at
+//! low severity: it does not fail the check. The model runs with `keep_going` so every race is
+//! reported. There is no fix to make: the entry is about classification.
 
 use super::SEED_004;
 use crate::entry::{Budget, BugClass, Entry, Expect, ModelNeed, Side};
@@ -31,14 +32,10 @@ pub const ENTRY: Entry = Entry {
     model: ModelNeed::Rc11,
     expect: Expect {
         kind: FindingKind::DataRace,
-        mentions: &["benign"],
+        mentions: &["reference count"],
         shows: "the refcount race is a bug; the statistics counter's race is classified benign",
     },
-    buggy: Side::pending(
-        buggy,
-        "needs benign-race classification: lossy counters vs reference counts",
-    )
-    .with_budget(Budget {
+    buggy: Side::ready(buggy).with_budget(Budget {
         max_executions: None,
         keep_going: true,
     }),
@@ -55,23 +52,20 @@ struct Object {
 impl Object {
     /// `obj->lookups++`: a lossy statistic, only ever incremented.
     fn count_lookup(&self) {
-        // SAFETY: plain accesses; ravel checks them for races.
-        let n = self.lookups.with(|p| unsafe { *p });
-        self.lookups.with_mut(|p| unsafe { *p = n + 1 });
+        let n = self.lookups.read();
+        self.lookups.write(n + 1);
     }
 
     /// `obj->refcount++`.
     fn get(&self) {
-        // SAFETY: plain accesses; ravel checks them for races.
-        let n = self.refcount.with(|p| unsafe { *p });
-        self.refcount.with_mut(|p| unsafe { *p = n + 1 });
+        let n = self.refcount.read();
+        self.refcount.write(n + 1);
     }
 
     /// `if (--obj->refcount == 0) free(obj)`; answers whether the object would be freed.
     fn put(&self) -> bool {
-        // SAFETY: plain accesses; ravel checks them for races.
-        let n = self.refcount.with(|p| unsafe { *p }) - 1;
-        self.refcount.with_mut(|p| unsafe { *p = n });
+        let n = self.refcount.read() - 1;
+        self.refcount.write(n);
         n == 0
     }
 }

@@ -30,11 +30,21 @@ pub(crate) struct Context {
     pub current: Cell<ThreadId>,
     pub yielders: RefCell<Vec<*const ModelYielder>>,
     pub resolved: RefCell<HashMap<Loc, Loc>>,
+    /// Where each object numbered in this execution was built.
+    pub classes: RefCell<HashMap<Loc, SourceSpan>>,
     pub pending_spawn: RefCell<Option<SpawnRequest>>,
     pub tearing_down: Cell<bool>,
     pub names: RefCell<Vec<Option<String>>>,
     pub locals: RefCell<HashMap<(ThreadId, usize), Rc<dyn Any>>>,
     pub park_tokens: RefCell<Vec<Rc<crate::sync::atomic::AtomicBool>>>,
+    /// Where this worker puts the benign races the engine reports (see `benign.rs`).
+    pub benign: RefCell<Option<super::benign::Sink>>,
+    /// This worker's tag for [`super::claim::Claim`]s (0: one worker, nothing to check).
+    pub claim_tag: Cell<u64>,
+    /// The exploration this worker belongs to, so a claim conflict can cancel it.
+    pub exploration: RefCell<Option<std::sync::Arc<ravel_core::explore::ParallelExploration>>>,
+    /// A claim conflict happened: the exploration must run again on one worker.
+    pub shared_data_seen: Cell<bool>,
 }
 
 impl std::fmt::Debug for Context {
@@ -143,6 +153,7 @@ pub(crate) fn perform_on(
             for (obj, loc) in objects.iter().zip(locs) {
                 if let Some(&number) = resolved.get(loc) {
                     obj.remember(execution, number);
+                    ctx.classes.borrow_mut().insert(number, obj.site());
                 }
             }
         });

@@ -5,7 +5,7 @@
 //! `ravel_core::event::Loc::unresolved`), and the number is cached inside the object so that
 //! moving the object afterwards keeps its identity.
 
-use ravel_core::event::Loc;
+use ravel_core::event::{Loc, SourceSpan};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Execution numbers are unique in the process, so a cache filled in one execution (or by a model
@@ -25,13 +25,24 @@ const LOC_BITS: u32 = 24;
 #[derive(Debug)]
 pub(crate) struct ObjectId {
     packed: AtomicU64,
+    /// Where the object was built: its identity across executions (its lock class).
+    site: SourceSpan,
 }
 
 impl ObjectId {
+    /// An unnumbered object built at the caller's place (constructors pass theirs on with
+    /// `#[track_caller]`).
+    #[track_caller]
     pub(crate) const fn new() -> ObjectId {
         ObjectId {
             packed: AtomicU64::new(0),
+            site: SourceSpan::caller(),
         }
+    }
+
+    /// Where the object was built.
+    pub(crate) fn site(&self) -> SourceSpan {
+        self.site
     }
 
     /// The location to name in an operation: the cached number, or the address to resolve.

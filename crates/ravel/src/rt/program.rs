@@ -14,6 +14,7 @@ use super::stacks::StackPool;
 use corosensei::stack::DefaultStack;
 use corosensei::{Coroutine, CoroutineResult};
 use ravel_core::event::{Loc, OpResult, Program, Request, SourceSpan, ThreadId};
+use ravel_core::report::Report;
 use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 use std::rc::Rc;
 
@@ -99,6 +100,7 @@ impl<'f> Program for CoroutineProgram<'f> {
         self.abort();
         self.ctx.execution.set(next_execution());
         self.ctx.resolved.borrow_mut().clear();
+        self.ctx.classes.borrow_mut().clear();
         self.ctx.names.borrow_mut().clear();
         self.ctx.locals.borrow_mut().clear();
         self.ctx.park_tokens.borrow_mut().clear();
@@ -160,6 +162,10 @@ impl<'f> Program for CoroutineProgram<'f> {
         self.ctx.resolved.borrow_mut().insert(address, loc);
     }
 
+    fn class_of(&self, loc: Loc) -> Option<SourceSpan> {
+        self.ctx.classes.borrow().get(&loc).copied()
+    }
+
     fn thread_name(&self, thread: ThreadId) -> Option<String> {
         self.ctx
             .names
@@ -167,6 +173,10 @@ impl<'f> Program for CoroutineProgram<'f> {
             .get(thread.index())
             .cloned()
             .flatten()
+    }
+
+    fn benign_race(&mut self, report: Report) {
+        super::benign::keep(&self.ctx, report);
     }
 }
 

@@ -46,6 +46,7 @@ impl BarrierWaitResult {
 
 impl Barrier {
     /// A barrier for `n` threads; `n` of 0 or 1 lets every thread through; usable in statics.
+    #[track_caller]
     pub const fn new(n: usize) -> Barrier {
         Barrier {
             n,

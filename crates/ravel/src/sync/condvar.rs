@@ -34,6 +34,7 @@ impl WaitTimeoutResult {
 
 impl Condvar {
     /// A new condition variable; usable in statics.
+    #[track_caller]
     pub const fn new() -> Condvar {
         Condvar {
             id: ObjectId::new(),

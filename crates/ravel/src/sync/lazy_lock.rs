@@ -37,6 +37,7 @@ unsafe impl<T: Sync + Send, F: Send> Sync for LazyLock<T, F> {}
 
 impl<T, F> LazyLock<T, F> {
     /// A new lazy value computed by `f` on first access; usable in statics.
+    #[track_caller]
     pub const fn new(f: F) -> LazyLock<T, F> {
         LazyLock {
             once: Once::new(),

@@ -2,6 +2,7 @@
 //! every order that matters; a thread that waits forever is reported as a deadlock, naming the
 //! holder and where it acquired the lock.
 
+use crate::rt::claim::Claim;
 use crate::rt::context::{perform_on, with_context};
 use crate::rt::ObjectId;
 use ravel_core::event::{Op, OpResult, SourceSpan};
@@ -17,6 +18,8 @@ pub struct Mutex<T: ?Sized> {
     /// The execution in which the mutex was poisoned (0: never). Per execution, so statics start
     /// every execution clean. Relaxed: private to the OS thread running the model.
     poisoned_in: AtomicU64,
+    /// Keeps parallel workers from sharing the data of a static mutex.
+    claim: Claim,
     data: UnsafeCell<T>,
 }
 
@@ -34,10 +37,12 @@ pub struct MutexGuard<'a, T: ?Sized> {
 
 impl<T> Mutex<T> {
     /// A new unlocked mutex; usable in statics.
+    #[track_caller]
     pub const fn new(value: T) -> Mutex<T> {
         Mutex {
             id: ObjectId::new(),
             poisoned_in: AtomicU64::new(0),
+            claim: Claim::new(),
             data: UnsafeCell::new(value),
         }
     }
@@ -73,6 +78,7 @@ impl<T: ?Sized> Mutex<T> {
     /// Acquires the lock, waiting while another thread holds it.
     #[track_caller]
     pub fn lock(&self) -> LockResult<MutexGuard<'_, T>> {
+        self.claim.check();
         let span = SourceSpan::caller();
         perform_on(&[&self.id], |l| Op::Lock(l[0]), span);
         self.guard(span)
@@ -81,6 +87,7 @@ impl<T: ?Sized> Mutex<T> {
     /// Acquires the lock if it is free.
     #[track_caller]
     pub fn try_lock(&self) -> TryLockResult<MutexGuard<'_, T>> {
+        self.claim.check();
         let span = SourceSpan::caller();
         match perform_on(&[&self.id], |l| Op::TryLock(l[0]), span) {
             OpResult::Bool(true) => self.guard(span).map_err(TryLockError::Poisoned),

@@ -51,6 +51,7 @@ impl OnceState {
 impl Once {
     /// A new, incomplete `Once`; usable in statics.
     #[allow(clippy::new_without_default)]
+    #[track_caller]
     pub const fn new() -> Once {
         Once {
             state: AtomicU8::new(INCOMPLETE),

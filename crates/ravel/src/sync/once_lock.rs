@@ -28,6 +28,7 @@ unsafe impl<T: Send> Send for OnceLock<T> {}
 
 impl<T> OnceLock<T> {
     /// A new empty cell; usable in statics.
+    #[track_caller]
     pub const fn new() -> OnceLock<T> {
         OnceLock {
             once: Once::new(),

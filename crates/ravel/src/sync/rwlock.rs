@@ -15,6 +15,7 @@
 use super::atomic::{AtomicUsize, Ordering};
 use super::condvar::Condvar;
 use super::mutex::{Mutex, MutexGuard};
+use crate::rt::claim::Claim;
 use std::cell::UnsafeCell;
 use std::fmt;
 use std::ops::{Deref, DerefMut};
@@ -38,6 +39,8 @@ pub struct RwLock<T: ?Sized> {
     sleep: Mutex<()>,
     /// Notified by the reader that leaves last while a writer waits.
     drained: Condvar,
+    /// Keeps parallel workers from sharing the data of a static lock.
+    claim: Claim,
     data: UnsafeCell<T>,
 }
 
@@ -68,12 +71,14 @@ unsafe impl<T: ?Sized + Sync> Sync for RwLockWriteGuard<'_, T> {}
 
 impl<T> RwLock<T> {
     /// A new unlocked lock; usable in statics.
+    #[track_caller]
     pub const fn new(value: T) -> RwLock<T> {
         RwLock {
             word: AtomicUsize::new(0),
             writers: Mutex::new(()),
             sleep: Mutex::new(()),
             drained: Condvar::new(),
+            claim: Claim::new(),
             data: UnsafeCell::new(value),
         }
     }
@@ -94,6 +99,7 @@ impl<T: ?Sized> RwLock<T> {
     /// Acquires shared access, waiting while a writer holds the lock or waits for it.
     #[track_caller]
     pub fn read(&self) -> LockResult<RwLockReadGuard<'_, T>> {
+        self.claim.check();
         loop {
             if self.word.fetch_add(1, Ordering::Acquire) & WRITER == 0 {
                 return self.read_guard();
@@ -107,6 +113,7 @@ impl<T: ?Sized> RwLock<T> {
     /// Acquires shared access if no writer holds the lock or waits for it.
     #[track_caller]
     pub fn try_read(&self) -> TryLockResult<RwLockReadGuard<'_, T>> {
+        self.claim.check();
         if self.word.fetch_add(1, Ordering::Acquire) & WRITER == 0 {
             self.read_guard().map_err(TryLockError::Poisoned)
         } else {
@@ -118,6 +125,7 @@ impl<T: ?Sized> RwLock<T> {
     /// Acquires exclusive access, waiting for other writers and for the readers to leave.
     #[track_caller]
     pub fn write(&self) -> LockResult<RwLockWriteGuard<'_, T>> {
+        self.claim.check();
         let (writers, poisoned) = match self.writers.lock() {
             Ok(g) => (g, false),
             Err(e) => (e.into_inner(), true),
@@ -139,6 +147,7 @@ impl<T: ?Sized> RwLock<T> {
     /// Acquires exclusive access if nobody holds the lock.
     #[track_caller]
     pub fn try_write(&self) -> TryLockResult<RwLockWriteGuard<'_, T>> {
+        self.claim.check();
         let (writers, poisoned) = match self.writers.try_lock() {
             Ok(g) => (g, false),
             Err(TryLockError::Poisoned(e)) => (e.into_inner(), true),
