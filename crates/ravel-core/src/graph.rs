@@ -169,10 +169,28 @@ pub struct Event {
 }
 
 /// The source of versions: every graph, copy and change that matters gets a new number.
-static NEXT_VERSION: AtomicU64 = AtomicU64::new(1);
+static NEXT_VERSION_BLOCK: AtomicU64 = AtomicU64::new(1);
+
+/// Versions handed out in blocks per OS thread, so parallel workers do not contend on one
+/// counter for every graph change.
+const VERSION_BLOCK: u64 = 1 << 16;
+
+thread_local! {
+    /// The next version of this thread's block, and the block's end.
+    static VERSIONS: std::cell::Cell<(u64, u64)> = const { std::cell::Cell::new((0, 0)) };
+}
 
 fn fresh_version() -> u64 {
-    NEXT_VERSION.fetch_add(1, Ordering::Relaxed)
+    VERSIONS.with(|v| {
+        let (mut next, mut end) = v.get();
+        if next == end {
+            // Relaxed: only uniqueness matters.
+            next = NEXT_VERSION_BLOCK.fetch_add(1, Ordering::Relaxed) * VERSION_BLOCK;
+            end = next + VERSION_BLOCK;
+        }
+        v.set((next + 1, end));
+        next
+    })
 }
 
 /// What the graph knows about one location.
