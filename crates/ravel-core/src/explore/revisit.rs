@@ -210,17 +210,14 @@ impl Revisits {
                 .max()
         });
         let mut loads: Vec<EventId> = g
-            .events()
-            .filter_map(|(id, e)| match e.label {
-                Label::Read(r)
-                    if r.loc == w.loc
-                        && e.revisitable
-                        && !prefix.contains(id)
-                        && pending_rmw_stamp.is_none_or(|s| e.stamp <= s) =>
-                {
-                    Some(id)
-                }
-                _ => None,
+            .reads_of(w.loc)
+            .iter()
+            .copied()
+            .filter(|&id| {
+                let e = g.event(id);
+                e.revisitable
+                    && !prefix.contains(id)
+                    && pending_rmw_stamp.is_none_or(|s| e.stamp <= s)
             })
             .collect();
         loads.sort_by_key(|&r| std::cmp::Reverse(g.event(r).stamp));
