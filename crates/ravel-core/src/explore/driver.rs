@@ -515,15 +515,33 @@ impl Engine<'_> {
         if let Some(t) = self.next_replay_thread()? {
             return Ok(Some(t));
         }
-        let enabled: Vec<ThreadId> = (0..self.run.threads.len() as u32)
-            .map(ThreadId)
-            .filter(|&t| self.is_enabled(t))
-            .collect();
-        if enabled.is_empty() {
-            return Ok(None);
+        // Reused: this runs at every step.
+        let mut enabled = std::mem::take(&mut self.run.enabled);
+        enabled.clear();
+        for t in (0..self.run.threads.len() as u32).map(ThreadId) {
+            if self.is_enabled(t) {
+                enabled.push(t);
+            }
         }
+        let pick = self.choose(&enabled);
+        self.run.enabled = enabled;
+        let Some(pick) = pick else {
+            return Ok(None);
+        };
+        if !self.run.enabled.contains(&pick) {
+            return Err(Stop::Found(self.nondeterminism(
+                pick,
+                "the replayed schedule runs a thread that cannot run here",
+            )));
+        }
+        Ok(Some(pick))
+    }
+
+    /// Which of the `enabled` threads runs next (none when none is enabled).
+    fn choose(&mut self, enabled: &[ThreadId]) -> Option<ThreadId> {
+        let first = *enabled.first()?;
         let current = self.run.current;
-        let pick = match &mut self.mode {
+        Some(match &mut self.mode {
             Mode::Optimal(_) => {
                 // Any fixed policy keeps TruSt optimal; staying on one thread saves switches.
                 let stay = current.filter(|c| {
@@ -531,18 +549,11 @@ impl Engine<'_> {
                 });
                 stay.unwrap_or_else(|| {
                     let after = current.map_or(0, |c| c.0 + 1);
-                    *enabled.iter().find(|t| t.0 >= after).unwrap_or(&enabled[0])
+                    *enabled.iter().find(|t| t.0 >= after).unwrap_or(&first)
                 })
             }
-            Mode::Sampling(s) => s.pick_thread(&enabled, current),
-        };
-        if !enabled.contains(&pick) {
-            return Err(Stop::Found(self.nondeterminism(
-                pick,
-                "the replayed schedule runs a thread that cannot run here",
-            )));
-        }
-        Ok(Some(pick))
+            Mode::Sampling(s) => s.pick_thread(enabled, current),
+        })
     }
 
     /// While the graph still has events to re-execute, runs them in an order where every read

@@ -318,7 +318,10 @@ impl Revisits {
                 if r.kind == ReadKind::Lock && value != 0 {
                     // The mutex is held in the new graph: the acquisition waits for a release.
                     remove_last(&mut ng, read.thread, read.index);
-                } else if !model.is_consistent(&ng) {
+                } else if !model.is_consistent_with(&ng, read) {
+                    // The read is its thread's last kept event (anything after it was added
+                    // later, and the write's prefix cannot hold it), nothing reads from it, and
+                    // the rest is a prefix-closed part of a consistent graph.
                     return false;
                 }
                 let parked = std::mem::replace(g, ng);

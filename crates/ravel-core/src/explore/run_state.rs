@@ -103,6 +103,8 @@ pub struct TraceStep {
 #[derive(Debug, Default)]
 pub(crate) struct RunState {
     pub threads: Vec<Option<ThreadRun>>,
+    /// Scratch for the scheduler: the threads that can run at this step.
+    pub enabled: Vec<ThreadId>,
     /// Release clocks of writes ("messages").
     pub write_clocks: FxHashMap<EventId, VectorClock>,
     pub finish_clocks: FxHashMap<ThreadId, VectorClock>,
