@@ -697,11 +697,10 @@ impl Engine<'_> {
         if order[..position - 1].iter().any(|&p| !self.run.executed(p)) {
             return false;
         }
-        self.graph.events().all(|(id, e)| match e.label {
-            Label::Read(r) if r.loc == loc && Some(id) != own_read => {
-                self.run.executed(id) || self.graph.co_position(loc, r.rf) >= position
-            }
-            _ => true,
+        self.graph.reads_of(loc).iter().all(|&id| {
+            Some(id) == own_read
+                || self.run.executed(id)
+                || self.graph.co_position(loc, self.graph.read(id).rf) >= position
         })
     }
 
