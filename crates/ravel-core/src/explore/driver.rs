@@ -2,6 +2,7 @@
 //! strategy for the next execution until it is exhausted, a finding turns up or a budget runs out.
 
 use super::interleavings::InterleavingScheduler;
+use super::path::ExecutionKey;
 use super::pct::PctScheduler;
 use super::pool::{same_place, ParallelExploration, Task, WorkerOutcome};
 use super::random::RandomScheduler;
@@ -288,10 +289,7 @@ impl ParallelExploration {
                         observe(&engine.graph);
                     }
                     if let Some(suspect) = engine.suspect() {
-                        let key = match &engine.mode {
-                            Mode::Optimal(revisits) => revisits.current_key(),
-                            Mode::Sampling(_) => None,
-                        };
+                        let key = engine.current_key();
                         let report = engine.report(suspect, self.executions());
                         result.suspects.push((key, report));
                     }
@@ -303,10 +301,7 @@ impl ParallelExploration {
                 }
                 Err(Stop::OutOfTime) => return false,
                 Err(Stop::Found(finding)) => {
-                    let key = match &engine.mode {
-                        Mode::Optimal(revisits) => revisits.current_key(),
-                        Mode::Sampling(_) => None,
-                    };
+                    let key = engine.current_key();
                     if counted {
                         result.outcome.executions += 1;
                         let total = self.count_execution();
@@ -375,6 +370,14 @@ impl Engine<'_> {
             self.program.abort();
         }
         result
+    }
+
+    /// The running execution's place in sequential order, when tracked (optimal search only).
+    fn current_key(&self) -> Option<ExecutionKey> {
+        match &self.mode {
+            Mode::Optimal(revisits) => revisits.current_key(),
+            Mode::Sampling(_) => None,
+        }
     }
 
     /// A potential deadlock first seen in the complete execution that just ran.

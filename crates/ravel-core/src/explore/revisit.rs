@@ -164,24 +164,16 @@ impl Revisits {
     /// Keeps every `count`-th pending alternative, starting with the `index`-th (bottom frame
     /// first): the share of one of `count` disjoint parts of the rest of the exploration.
     pub(crate) fn keep_share(&mut self, index: u64, count: u64) {
-        let mut n = 0u64;
+        let mut start = 0u64;
         for frame in &mut self.frames {
-            let mut position = 0;
-            let tracked = !frame.keys.is_empty();
-            frame.work.retain(|_| {
-                let mine = (n + position) % count == index;
-                position += 1;
-                mine
-            });
-            if tracked {
-                let mut position = 0;
-                frame.keys.retain(|_| {
-                    let mine = (n + position) % count == index;
-                    position += 1;
-                    mine
-                });
-            }
-            n += position;
+            let len = frame.work.len() as u64;
+            let mine: Vec<bool> = (start..start + len).map(|i| i % count == index).collect();
+            let mut flags = mine.iter();
+            frame.work.retain(|_| flags.next() == Some(&true));
+            // Keys, when tracked, run parallel to the items.
+            let mut flags = mine.iter();
+            frame.keys.retain(|_| flags.next() == Some(&true));
+            start += len;
         }
     }
 
