@@ -625,6 +625,15 @@ pub enum Request {
         /// Where it panicked, if known.
         span: Option<SourceSpan>,
     },
+    /// The thread ended with a panic that joining it returns, as `std::thread::JoinHandle::join`
+    /// does: a finding only when no thread joins it before the execution ends (or when a thread
+    /// that joined it panics in turn, which the report then traces back to it).
+    PanickedJoinable {
+        /// The panic message.
+        message: String,
+        /// Where it panicked, if known.
+        span: Option<SourceSpan>,
+    },
 }
 
 /// A program the engine can run again and again: the runtime's coroutines, the litmus interpreter

@@ -476,22 +476,85 @@ impl Engine<'_> {
                 Ok(())
             }
             Request::Finished => self.finish_thread(t),
-            Request::Panicked { message, span } => Err(Stop::Found(Finding {
-                kind: FindingKind::Panic,
-                summary: format!(
-                    "thread {t} panicked: {}",
-                    message.lines().next().unwrap_or_default()
-                ),
-                sides: vec![Access {
+            Request::Panicked { message, span } => {
+                Err(Stop::Found(self.panic_finding(t, &message, span)))
+            }
+            Request::PanickedJoinable { message, span } => {
+                self.run.panics.push(super::run_state::ThreadPanic {
                     thread: t,
-                    thread_name: None,
-                    operation: "panicked".to_string(),
+                    message,
                     span,
-                }],
-                details: message.lines().map(|l| format!("| {l}")).collect(),
-                hint: None,
-            })),
+                    joined_by: None,
+                });
+                self.finish_thread(t)
+            }
         }
+    }
+
+    /// The report of thread `t`'s panic. When `t` joined threads that had panicked, their panics
+    /// come first: usually `t` failed because of them (`join().unwrap()`).
+    fn panic_finding(&self, t: ThreadId, message: &str, span: Option<SourceSpan>) -> Finding {
+        let first_line = |m: &str| m.lines().next().unwrap_or_default().to_string();
+        let causes: Vec<&super::run_state::ThreadPanic> = self
+            .run
+            .panics
+            .iter()
+            .filter(|p| p.joined_by == Some(t))
+            .collect();
+        let mut sides = Vec::new();
+        let mut details = Vec::new();
+        for cause in &causes {
+            sides.push(Access {
+                thread: cause.thread,
+                thread_name: None,
+                operation: "panicked".to_string(),
+                span: cause.span,
+            });
+            details.extend(cause.message.lines().map(|l| format!("| {l}")));
+        }
+        sides.push(Access {
+            thread: t,
+            thread_name: None,
+            operation: if causes.is_empty() {
+                "panicked".to_string()
+            } else {
+                "joined it and panicked".to_string()
+            },
+            span,
+        });
+        if !causes.is_empty() {
+            details.push(format!(
+                "thread {t} received that panic from `join` and panicked in turn:"
+            ));
+        }
+        details.extend(message.lines().map(|l| format!("| {l}")));
+        let summary = match causes.first() {
+            Some(cause) => format!(
+                "thread {} panicked: {} (and thread {t}, which joined it, panicked too)",
+                cause.thread,
+                first_line(&cause.message)
+            ),
+            None => format!("thread {t} panicked: {}", first_line(message)),
+        };
+        Finding {
+            kind: FindingKind::Panic,
+            summary,
+            sides,
+            details,
+            hint: None,
+        }
+    }
+
+    /// The first panic of this execution that no thread joined, reported when the execution
+    /// ends: with std, it would only have been printed, and the test would have gone on.
+    fn unjoined_panic(&self) -> Option<Finding> {
+        let panic = self.run.panics.iter().find(|p| p.joined_by.is_none())?;
+        let mut finding = self.panic_finding(panic.thread, &panic.message, panic.span);
+        finding.details.push(format!(
+            "no thread joined thread {}, so nothing handled its panic",
+            panic.thread
+        ));
+        Some(finding)
     }
 
     fn finish_thread(&mut self, t: ThreadId) -> Result<(), Stop> {
@@ -656,7 +719,10 @@ impl Engine<'_> {
             })
             .collect();
         if stuck.is_empty() {
-            return Ok(());
+            return match self.unjoined_panic() {
+                Some(finding) => Err(Stop::Found(finding)),
+                None => Ok(()),
+            };
         }
         // A spinner that read an old value could have read a newer one: this execution only
         // repeats another.
@@ -679,6 +745,15 @@ impl Engine<'_> {
             .copied()
             .filter(|&t| self.run.thread_ref(t).is_some_and(|r| r.spin.is_some()))
             .collect();
+        // A thread that panicked, unjoined, is the likelier cause of the others waiting.
+        if let Some(mut finding) = self.unjoined_panic() {
+            let names: Vec<String> = stuck.iter().map(|t| t.to_string()).collect();
+            finding.details.push(format!(
+                "afterwards no thread could go on (waiting: {})",
+                names.join(", ")
+            ));
+            return Err(Stop::Found(finding));
+        }
         if !spinning.is_empty() {
             return Err(Stop::Found(self.livelock_finding(&spinning)));
         }

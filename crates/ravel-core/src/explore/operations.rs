@@ -137,6 +137,9 @@ impl Engine<'_> {
             Op::Spawn => OpResult::Spawned(self.spawn(t, span)?),
             Op::Join(child) => {
                 self.simple_event(t, Label::Join { child }, span)?;
+                if let Some(p) = self.run.panics.iter_mut().find(|p| p.thread == child) {
+                    p.joined_by.get_or_insert(t);
+                }
                 let clock = self.run.finish_clocks.get(&child).cloned();
                 let run = self.run.thread(t);
                 if let Some(c) = clock {

@@ -99,6 +99,18 @@ pub struct TraceStep {
     pub span: SourceSpan,
 }
 
+/// A thread that ended by a panic its `JoinHandle` returns (see [`Request::PanickedJoinable`]).
+///
+/// [`Request::PanickedJoinable`]: crate::event::Request::PanickedJoinable
+#[derive(Clone, Debug)]
+pub(crate) struct ThreadPanic {
+    pub thread: ThreadId,
+    pub message: String,
+    pub span: Option<SourceSpan>,
+    /// The thread that joined it, if one did: that thread now holds the panic.
+    pub joined_by: Option<ThreadId>,
+}
+
 /// Everything about the current execution besides the graph.
 #[derive(Debug, Default)]
 pub(crate) struct RunState {
@@ -119,6 +131,8 @@ pub(crate) struct RunState {
     pub addresses: FxHashMap<Loc, Loc>,
     /// The next number for an object first used by a new event.
     pub next_fresh: u64,
+    /// Threads of this execution that ended by a panic their joiner receives, in order.
+    pub panics: Vec<ThreadPanic>,
     /// Executions begun so far, for reports of benign races (kept across executions).
     pub executions: u64,
     /// The places of the benign races reported so far (kept across executions: each is
@@ -139,6 +153,7 @@ impl RunState {
         self.addresses.clear();
         self.cell_writes.clear();
         self.next_fresh = 0;
+        self.panics.clear();
         self.executions += 1;
     }
 

@@ -16,6 +16,9 @@ pub(crate) type ModelYielder = Yielder<OpResult, Request>;
 /// A thread body with its lifetime erased; see `program.rs` for why that is sound.
 pub(crate) type ThreadBody = Box<dyn FnOnce() + 'static>;
 
+/// A panic's message and place.
+pub(crate) type PanicRecord = (String, Option<SourceSpan>);
+
 /// A spawn waiting for the engine to assign the child's id.
 pub(crate) struct SpawnRequest {
     pub body: ThreadBody,
@@ -45,6 +48,12 @@ pub(crate) struct Context {
     pub exploration: RefCell<Option<std::sync::Arc<ravel_core::explore::ParallelExploration>>>,
     /// A claim conflict happened: the exploration must run again on one worker.
     pub shared_data_seen: Cell<bool>,
+    /// Per model thread, the panic it is unwinding from (std's own flag is per OS thread, and
+    /// every model thread shares the OS thread).
+    pub unwinding: RefCell<Vec<Option<PanicRecord>>>,
+    /// The running thread's body caught its own panic for its `JoinHandle` (see
+    /// `thread::spawn_with`): its coroutine ends with a joinable panic.
+    pub joinable_panic: Cell<bool>,
 }
 
 impl std::fmt::Debug for Context {
@@ -72,6 +81,16 @@ pub(crate) fn enter<R>(ctx: Rc<Context>, f: impl FnOnce() -> R) -> R {
     let old = CONTEXT.with(|c| c.borrow_mut().replace(ctx));
     let _restore = Restore(old);
     f()
+}
+
+/// Whether the running model thread is unwinding from a panic; outside a model, whether this OS
+/// thread is (std's answer).
+pub(crate) fn model_thread_panicking() -> bool {
+    let ctx = CONTEXT.with(|c| c.borrow().clone());
+    match ctx {
+        Some(ctx) => std::thread::panicking() && ctx.unwinding_from(ctx.current.get()).is_some(),
+        None => std::thread::panicking(),
+    }
 }
 
 /// The running model's context. Using a ravel primitive outside `ravel::model` is misuse.
@@ -105,17 +124,26 @@ pub(crate) fn perform(op: Op, span: SourceSpan) -> OpResult {
     unsafe { (*yielder).suspend(Request::Op(op, span)) }
 }
 
-/// The message with which Rust aborts when a panic escapes a destructor during unwinding.
-const PANIC_IN_CLEANUP: &str = "panic in a destructor during cleanup";
-
-/// Called from the panic hook. When a panic escapes a destructor while a model thread unwinds,
-/// Rust aborts the process right after the hook returns, and nothing can stop it: suspending the
-/// thread inside the hook would keep std's hook lock forever and hang the test harness at exit.
-/// So ravel says what happened, in the terms of the model, before the abort.
-pub(crate) fn on_model_panic(message: &str, escaped: Option<&(String, Option<SourceSpan>)>) {
-    if message != PANIC_IN_CLEANUP {
+/// Called from the panic hook for every panic of a model thread: the first panic a thread
+/// raises is the one it unwinds from (what [`crate::thread::panicking`] answers, and what a
+/// double panic report names first).
+pub(crate) fn on_model_panic(message: &str, span: Option<SourceSpan>) {
+    let Some(ctx) = CONTEXT.with(|c| c.borrow().clone()) else {
+        return;
+    };
+    if ctx.tearing_down.get() {
         return;
     }
+    let t = ctx.current.get();
+    if ctx.unwinding_from(t).is_none() {
+        ctx.set_unwinding(t, Some((message.to_string(), span)));
+    }
+}
+
+/// On platforms where [`super::trap`] cannot catch the abort that follows a panic escaping a
+/// destructor during unwinding, says what happened, in the terms of the model, before Rust
+/// aborts the process.
+pub(crate) fn on_abort(escaped: Option<&(String, Option<SourceSpan>)>) {
     let Some(ctx) = CONTEXT.with(|c| c.borrow().clone()) else {
         return;
     };
@@ -130,6 +158,25 @@ pub(crate) fn on_model_panic(message: &str, escaped: Option<&(String, Option<Sou
          from an earlier panic: `{what}` at {span}\n  Rust aborts the process here; rerun the \
          test alone to see the first panic's report"
     );
+}
+
+impl Context {
+    /// The panic model thread `t` is unwinding from, if it is unwinding.
+    pub(crate) fn unwinding_from(&self, t: ThreadId) -> Option<PanicRecord> {
+        self.unwinding.borrow().get(t.index()).cloned().flatten()
+    }
+
+    /// Records (or, with `None`, clears) the panic model thread `t` unwinds from.
+    pub(crate) fn set_unwinding(&self, t: ThreadId, panic: Option<PanicRecord>) {
+        let mut unwinding = self.unwinding.borrow_mut();
+        if unwinding.len() <= t.index() {
+            if panic.is_none() {
+                return;
+            }
+            unwinding.resize(t.index() + 1, None);
+        }
+        unwinding[t.index()] = panic;
+    }
 }
 
 /// Performs an operation on shared objects, caching the numbers the engine gives them.

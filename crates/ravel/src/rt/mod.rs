@@ -9,6 +9,7 @@ pub(crate) mod panics;
 pub(crate) mod program;
 pub(crate) mod progress;
 pub(crate) mod stacks;
+pub(crate) mod trap;
 pub(crate) mod workers;
 
 pub(crate) use context::perform;

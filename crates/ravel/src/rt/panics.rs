@@ -9,7 +9,16 @@ use std::sync::{Mutex, Once};
 thread_local! {
     static CAPTURING: Cell<bool> = const { Cell::new(false) };
     static LAST: RefCell<Option<(String, Option<SourceSpan>)>> = const { RefCell::new(None) };
+    /// The panic captured before [`LAST`]: when Rust gives up on a panic that escaped a
+    /// destructor during unwinding, `LAST` is Rust's own message and this is the destructor's.
+    static BEFORE_LAST: RefCell<Option<(String, Option<SourceSpan>)>> = const { RefCell::new(None) };
 }
+
+/// The messages with which Rust aborts when a panic cannot unwind further.
+const CANNOT_UNWIND: [&str; 2] = [
+    "panic in a destructor during cleanup",
+    "panic in a function that cannot unwind",
+];
 
 static INSTALL: Once = Once::new();
 
@@ -45,8 +54,14 @@ pub(crate) fn install() {
                     line: l.line(),
                     column: l.column(),
                 });
+                let cannot_unwind = CANNOT_UNWIND.contains(&message.as_str());
                 let previous = LAST.with(|last| last.borrow_mut().replace((message.clone(), span)));
-                super::context::on_model_panic(&message, previous.as_ref());
+                if !cannot_unwind {
+                    super::context::on_model_panic(&message, span);
+                } else if !super::trap::SUPPORTED {
+                    super::context::on_abort(previous.as_ref());
+                }
+                BEFORE_LAST.with(|before| *before.borrow_mut() = previous);
             } else {
                 previous(info);
             }
@@ -63,9 +78,25 @@ pub(crate) fn capturing<R>(f: impl FnOnce() -> R) -> R {
         }
     }
     install();
+    super::trap::install();
     let old = CAPTURING.with(|c| c.replace(true));
     let _restore = Restore(old);
     f()
+}
+
+/// When the last captured panic is Rust giving up on a panic that could not unwind, the panic
+/// that could not (the destructor's): what a double panic report names.
+pub(crate) fn escaped_destructor() -> Option<(String, Option<SourceSpan>)> {
+    let last_cannot_unwind = LAST.with(|l| {
+        l.borrow()
+            .as_ref()
+            .is_some_and(|(m, _)| CANNOT_UNWIND.contains(&m.as_str()))
+    });
+    if !last_cannot_unwind {
+        return None;
+    }
+    LAST.with(|l| l.borrow_mut().take());
+    BEFORE_LAST.with(|b| b.borrow_mut().take())
 }
 
 /// The last captured panic.

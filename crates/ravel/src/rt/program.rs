@@ -11,6 +11,7 @@ use super::context::{Context, ModelYielder, SpawnRequest, ThreadBody};
 use super::object::next_execution;
 use super::panics;
 use super::stacks::StackPool;
+use super::trap::{self, Crash};
 use corosensei::stack::DefaultStack;
 use corosensei::{Coroutine, CoroutineResult};
 use ravel_core::event::{Loc, OpResult, Program, Request, SourceSpan, ThreadId};
@@ -18,9 +19,22 @@ use ravel_core::report::Report;
 use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 use std::rc::Rc;
 
-enum ThreadEnd {
+/// How a model thread's coroutine ended. `Copy`, as corosensei's trap handler requires of a
+/// coroutine's return type; a panic's message waits in [`panics::take_last`].
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum ThreadEnd {
     Finished,
-    Panicked(String, Option<SourceSpan>),
+    Panicked,
+    /// The body caught its panic and stored it for its `JoinHandle`.
+    PanickedJoinable,
+    /// The thread would have killed the process; see [`super::trap`].
+    Crashed(Crash),
+}
+
+/// The value a crashed coroutine returns with (runs on its reset stack after the trap).
+fn crashed(crash: Crash) -> ThreadEnd {
+    trap::record(crash);
+    ThreadEnd::Crashed(crash)
 }
 
 type ModelCoroutine = Coroutine<OpResult, Request, ThreadEnd, DefaultStack>;
@@ -30,6 +44,11 @@ pub(crate) struct CoroutineProgram<'f> {
     body: &'f (dyn Fn() + 'f),
     ctx: Rc<Context>,
     threads: Vec<Option<ModelCoroutine>>,
+    /// Per thread, how a crash signal finds its coroutine.
+    trap_targets: Vec<Option<trap::Target>>,
+    /// A thread of this execution crashed: its stack frames are gone, so the other threads,
+    /// which may borrow from them, must be discarded rather than unwound.
+    crashed: bool,
     stacks: StackPool,
 }
 
@@ -47,12 +66,19 @@ impl<'f> CoroutineProgram<'f> {
             body,
             ctx,
             threads: Vec::new(),
+            trap_targets: Vec::new(),
+            crashed: false,
             stacks: StackPool::for_this_thread(stack_size),
         }
     }
 
     fn create(&mut self, t: ThreadId, body: ThreadBody, stack_size: Option<usize>) {
         let stack = self.stacks.take(stack_size);
+        let (guard_start, stack_bytes) = {
+            use corosensei::stack::Stack;
+            let (base, limit) = (stack.base().get(), stack.limit().get());
+            (limit, base - limit - super::stacks::page_size())
+        };
         let ctx = self.ctx.clone();
         let entry = move |yielder: &ModelYielder, _start: OpResult| -> ThreadEnd {
             {
@@ -63,6 +89,7 @@ impl<'f> CoroutineProgram<'f> {
                 ys[t.index()] = yielder as *const ModelYielder;
             }
             match catch_unwind(AssertUnwindSafe(body)) {
+                Ok(()) if ctx.joinable_panic.replace(false) => ThreadEnd::PanickedJoinable,
                 Ok(()) => ThreadEnd::Finished,
                 Err(payload) => {
                     if ctx.tearing_down.get() {
@@ -71,8 +98,8 @@ impl<'f> CoroutineProgram<'f> {
                         resume_unwind(payload);
                     }
                     drop(payload);
-                    let (message, span) = panics::take_last();
-                    ThreadEnd::Panicked(message, span)
+                    ctx.set_unwinding(t, None);
+                    ThreadEnd::Panicked
                 }
             }
         };
@@ -82,7 +109,14 @@ impl<'f> CoroutineProgram<'f> {
         let co = unsafe { Coroutine::with_stack_unchecked(stack, entry) };
         if self.threads.len() <= t.index() {
             self.threads.resize_with(t.index() + 1, || None);
+            self.trap_targets.resize(t.index() + 1, None);
         }
+        self.trap_targets[t.index()] = Some(trap::Target {
+            handler: co.trap_handler(),
+            guard_start,
+            stack_bytes,
+            make_return: crashed,
+        });
         self.threads[t.index()] = Some(co);
     }
 
@@ -95,6 +129,56 @@ impl<'f> CoroutineProgram<'f> {
     }
 }
 
+impl CoroutineProgram<'_> {
+    /// The message and place of a crash, in the model's terms.
+    fn describe(&self, t: ThreadId, crash: Crash) -> (String, Option<SourceSpan>) {
+        match crash {
+            Crash::Abort => {
+                let unwinding = self.ctx.unwinding_from(t);
+                match panics::escaped_destructor() {
+                    Some((escaped, escaped_at)) => {
+                        let first = match &unwinding {
+                            Some((m, Some(s))) => format!("`{m}` at {s}"),
+                            Some((m, None)) => format!("`{m}`"),
+                            None => "an earlier panic".to_string(),
+                        };
+                        (
+                            format!(
+                                "a destructor panicked while the thread was unwinding (a double \
+                                 panic: Rust aborts the process here; ravel stopped the thread \
+                                 instead)\nfirst panic: {first}\npanic in the destructor: `{escaped}`"
+                            ),
+                            escaped_at,
+                        )
+                    }
+                    None => (
+                        "the thread aborted the process (`std::process::abort` or a panic that \
+                         could not unwind); ravel stopped the thread instead"
+                            .to_string(),
+                        None,
+                    ),
+                }
+            }
+            Crash::StackOverflow { stack_bytes } => (
+                format!(
+                    "stack overflow: the thread used all of its {} KiB stack (raise it with \
+                     `ravel::Builder::stack_size` or `ravel::thread::Builder::stack_size`)",
+                    stack_bytes / 1024
+                ),
+                None,
+            ),
+            Crash::Fault { bus, address } => (
+                format!(
+                    "invalid memory access ({}) at address {address:#x}: memory corruption or a \
+                     dangling pointer in unsafe code",
+                    if bus { "SIGBUS" } else { "SIGSEGV" }
+                ),
+                None,
+            ),
+        }
+    }
+}
+
 impl<'f> Program for CoroutineProgram<'f> {
     fn start(&mut self) -> Request {
         self.abort();
@@ -103,6 +187,7 @@ impl<'f> Program for CoroutineProgram<'f> {
         self.ctx.classes.borrow_mut().clear();
         self.ctx.names.borrow_mut().clear();
         self.ctx.locals.borrow_mut().clear();
+        self.ctx.unwinding.borrow_mut().clear();
         self.ctx.park_tokens.borrow_mut().clear();
         self.ctx.yielders.borrow_mut().clear();
         let body: &'f (dyn Fn() + 'f) = self.body;
@@ -132,13 +217,30 @@ impl<'f> Program for CoroutineProgram<'f> {
         let Some(co) = self.threads.get_mut(t.index()).and_then(Option::as_mut) else {
             return Request::Finished;
         };
-        match co.resume(result) {
+        let resumed = match self.trap_targets[t.index()] {
+            Some(target) => trap::while_running(target, || co.resume(result)),
+            None => co.resume(result),
+        };
+        match resumed {
             CoroutineResult::Yield(request) => request,
             CoroutineResult::Return(end) => {
                 self.release(t);
                 match end {
                     ThreadEnd::Finished => Request::Finished,
-                    ThreadEnd::Panicked(message, span) => Request::Panicked { message, span },
+                    ThreadEnd::Panicked => {
+                        let (message, span) = panics::take_last();
+                        Request::Panicked { message, span }
+                    }
+                    ThreadEnd::PanickedJoinable => {
+                        let (message, span) = panics::take_last();
+                        Request::PanickedJoinable { message, span }
+                    }
+                    ThreadEnd::Crashed(crash) => {
+                        trap::take_crash();
+                        self.crashed = true;
+                        let (message, span) = self.describe(t, crash);
+                        Request::Panicked { message, span }
+                    }
                 }
             }
         }
@@ -149,11 +251,27 @@ impl<'f> Program for CoroutineProgram<'f> {
         for t in (0..self.threads.len()).rev() {
             if let Some(mut co) = self.threads[t].take() {
                 self.ctx.current.set(ThreadId(t as u32));
-                co.force_unwind();
+                if self.crashed {
+                    // SAFETY: discarding the stack without running its destructors, which
+                    // `force_reset` allows; what they owned leaks. See `crashed`.
+                    unsafe { co.force_reset() };
+                    drop(co.into_stack());
+                    continue;
+                }
+                match self.trap_targets.get(t).copied().flatten() {
+                    Some(target) => trap::while_running(target, || co.force_unwind()),
+                    None => co.force_unwind(),
+                }
+                if trap::take_crash().is_some() {
+                    // A destructor crashed while the thread was torn down.
+                    self.crashed = true;
+                }
                 self.stacks.give_back(co.into_stack());
             }
         }
+        self.crashed = false;
         self.threads.clear();
+        self.trap_targets.clear();
         self.ctx.tearing_down.set(false);
         self.ctx.pending_spawn.borrow_mut().take();
     }

@@ -121,7 +121,7 @@ impl<T: ?Sized> Mutex<T> {
 
 impl<T: ?Sized> Drop for MutexGuard<'_, T> {
     fn drop(&mut self) {
-        if std::thread::panicking() {
+        if crate::thread::panicking() {
             self.mutex
                 .poisoned_in
                 .store(Mutex::<T>::execution(), Ordering::Relaxed);

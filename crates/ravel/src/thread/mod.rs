@@ -10,6 +10,7 @@ pub use scope::{scope, Scope, ScopedJoinHandle};
 use crate::rt::context::{with_context, SpawnRequest, ThreadBody};
 use crate::rt::perform;
 use ravel_core::event::{Op, OpResult, SourceSpan, ThreadId as CoreThreadId};
+use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -108,28 +109,49 @@ impl Builder {
         T: 'static,
     {
         let span = SourceSpan::caller();
-        let (thread, slot) = spawn_with(self.name, self.stack_size, f, span);
+        let (thread, slot, _) = spawn_with(self.name, self.stack_size, f, span);
         Ok(JoinHandle { thread, slot })
     }
 }
 
-/// Starts the model thread and gives the caller the slot its result lands in.
+/// Starts the model thread and gives the caller the slot its result lands in, and a flag set
+/// when the thread ends by a panic (which a scope checks without knowing `T`).
 pub(crate) fn spawn_with<'a, F, T>(
     name: Option<String>,
     stack_size: Option<usize>,
     f: F,
     span: SourceSpan,
-) -> (Thread, Slot<T>)
+) -> (Thread, Slot<T>, Arc<std::sync::atomic::AtomicBool>)
 where
     F: FnOnce() -> T + 'a,
     T: 'a,
 {
     let slot: Slot<T> = Arc::new(Mutex::new(None));
     let out = slot.clone();
+    let panicked = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let panicked_flag = panicked.clone();
     let body: Box<dyn FnOnce() + 'a> = Box::new(move || {
-        let value = f();
+        // As with std, the panic goes to whoever joins the thread.
+        let result = catch_unwind(AssertUnwindSafe(f));
+        if result.is_err() {
+            let (tearing_down, current) =
+                with_context(|ctx| (ctx.tearing_down.get(), ctx.current.get()));
+            if tearing_down {
+                // The execution is being abandoned: the unwinding must reach the coroutine's
+                // root, which is how the coroutine library tears a stack down.
+                if let Err(payload) = result {
+                    resume_unwind(payload);
+                }
+                return;
+            }
+            with_context(|ctx| {
+                ctx.set_unwinding(current, None);
+                ctx.joinable_panic.set(true);
+            });
+            panicked_flag.store(true, std::sync::atomic::Ordering::Relaxed);
+        }
         if let Ok(mut s) = out.lock() {
-            *s = Some(Ok(value));
+            *s = Some(result);
         }
     });
     // SAFETY: lifetime erasure only. The body runs on a coroutine that finishes or is unwound
@@ -148,7 +170,7 @@ where
         OpResult::Spawned(id) => id,
         other => panic!("ravel: spawn answered {other:?}"),
     };
-    (Thread { id, name }, slot)
+    (Thread { id, name }, slot, panicked)
 }
 
 /// Starts a model thread running `f`.
@@ -159,7 +181,7 @@ where
     T: 'static,
 {
     let span = SourceSpan::caller();
-    let (thread, slot) = spawn_with(None, None, f, span);
+    let (thread, slot, _) = spawn_with(None, None, f, span);
     JoinHandle { thread, slot }
 }
 
@@ -173,6 +195,14 @@ pub fn yield_now() {
 #[track_caller]
 pub fn sleep(_duration: Duration) {
     perform(Op::Yield, SourceSpan::caller());
+}
+
+/// Whether the running model thread is unwinding because of a panic, like
+/// [`std::thread::panicking`]. std's answer is per OS thread, and every model thread of an
+/// execution runs on one OS thread, so std would also say yes for a thread that runs while
+/// another unwinds; this answers for the model thread.
+pub fn panicking() -> bool {
+    crate::rt::context::model_thread_panicking()
 }
 
 /// The running model thread.

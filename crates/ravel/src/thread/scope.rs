@@ -5,11 +5,31 @@ use crate::rt::perform;
 use ravel_core::event::{Op, SourceSpan};
 use std::cell::RefCell;
 use std::marker::PhantomData;
+use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
+
+/// A thread spawned in a scope, as the scope sees it.
+struct ScopedThread {
+    thread: Thread,
+    joined: bool,
+    /// Set when the thread ends by a panic.
+    panicked: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl std::fmt::Debug for ScopedThread {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ScopedThread")
+            .field("thread", &self.thread)
+            .field("joined", &self.joined)
+            .finish()
+    }
+}
+
+type Threads = RefCell<Vec<ScopedThread>>;
 
 /// A scope in which threads may borrow from the enclosing stack frame.
 #[derive(Debug)]
 pub struct Scope<'scope, 'env: 'scope> {
-    threads: RefCell<Vec<(Thread, bool)>>,
+    threads: Threads,
     _scope: PhantomData<&'scope mut &'scope ()>,
     _env: PhantomData<&'env mut &'env ()>,
 }
@@ -20,7 +40,7 @@ pub struct ScopedJoinHandle<'scope, T> {
     thread: Thread,
     slot: Slot<T>,
     index: usize,
-    scope: &'scope RefCell<Vec<(Thread, bool)>>,
+    scope: &'scope Threads,
 }
 
 impl<'scope, 'env> Scope<'scope, 'env> {
@@ -31,9 +51,13 @@ impl<'scope, 'env> Scope<'scope, 'env> {
         F: FnOnce() -> T + 'scope,
         T: 'scope,
     {
-        let (thread, slot) = spawn_with(None, None, f, SourceSpan::caller());
+        let (thread, slot, panicked) = spawn_with(None, None, f, SourceSpan::caller());
         let mut threads = self.threads.borrow_mut();
-        threads.push((thread.clone(), false));
+        threads.push(ScopedThread {
+            thread: thread.clone(),
+            joined: false,
+            panicked,
+        });
         ScopedJoinHandle {
             thread,
             slot,
@@ -48,7 +72,7 @@ impl<T> ScopedJoinHandle<'_, T> {
     #[track_caller]
     pub fn join(self) -> std::thread::Result<T> {
         perform(Op::Join(self.thread.id), SourceSpan::caller());
-        self.scope.borrow_mut()[self.index].1 = true;
+        self.scope.borrow_mut()[self.index].joined = true;
         take_result(&self.slot)
     }
 
@@ -58,7 +82,9 @@ impl<T> ScopedJoinHandle<'_, T> {
     }
 }
 
-/// Runs `f` with a scope; every thread spawned in it is joined before `scope` returns.
+/// Runs `f` with a scope; every thread spawned in it is joined before `scope` returns, even when
+/// `f` panics (the threads borrow from the frames the panic would unwind). As with std, if a
+/// thread that was not joined by hand panicked, `scope` panics once all are joined.
 #[track_caller]
 pub fn scope<'env, F, T>(f: F) -> T
 where
@@ -70,16 +96,35 @@ where
         _scope: PhantomData,
         _env: PhantomData,
     };
-    let result = f(&scope);
+    let result = catch_unwind(AssertUnwindSafe(|| f(&scope)));
+    if result.is_err() && tearing_down() {
+        // The execution is abandoned: the engine tears the children down before this thread.
+        if let Err(payload) = result {
+            resume_unwind(payload);
+        }
+    }
     let pending: Vec<Thread> = scope
         .threads
         .borrow()
         .iter()
-        .filter(|(_, joined)| !joined)
-        .map(|(t, _)| t.clone())
+        .filter(|t| !t.joined)
+        .map(|t| t.thread.clone())
         .collect();
     for t in pending {
         perform(Op::Join(t.id), span);
     }
-    result
+    let unjoined_panic = scope
+        .threads
+        .borrow()
+        .iter()
+        .any(|t| !t.joined && t.panicked.load(std::sync::atomic::Ordering::Relaxed));
+    match result {
+        Err(payload) => resume_unwind(payload),
+        Ok(_) if unjoined_panic => panic!("a scoped thread panicked"),
+        Ok(value) => value,
+    }
+}
+
+fn tearing_down() -> bool {
+    crate::rt::context::with_context(|ctx| ctx.tearing_down.get())
 }
