@@ -147,3 +147,50 @@ fn a_poisoned_mutex_after_a_handled_panic_is_seen_as_poisoned() {
     });
     assert!(outcome.findings().is_empty(), "{:?}", outcome.findings());
 }
+
+mod thread_locals {
+    use ravel::sync::atomic::{AtomicUsize, Ordering};
+    use ravel::sync::Arc;
+    use ravel::{thread, Builder};
+    use std::cell::RefCell;
+
+    /// Counts its drop in a shared counter, through a ravel atomic (so the drop is an event).
+    struct CountDrop(RefCell<Option<Arc<AtomicUsize>>>);
+
+    impl Drop for CountDrop {
+        fn drop(&mut self) {
+            if let Some(counter) = self.0.borrow_mut().take() {
+                counter.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+    }
+
+    ravel::thread_local! {
+        static SLOT: CountDrop = CountDrop(RefCell::new(None));
+    }
+
+    #[test]
+    fn a_threads_locals_are_dropped_before_join_returns() {
+        let outcome = Builder::new().explore(|| {
+            let counter = Arc::new(AtomicUsize::new(0));
+            let c2 = counter.clone();
+            let t = thread::spawn(move || SLOT.with(|s| *s.0.borrow_mut() = Some(c2)));
+            t.join().unwrap();
+            // The destructor ran on the thread before it ended: join orders it before this load.
+            assert_eq!(counter.load(Ordering::Relaxed), 1);
+        });
+        assert!(outcome.findings().is_empty(), "{:?}", outcome.findings());
+        assert!(outcome.complete());
+    }
+
+    #[test]
+    fn without_join_the_drop_is_not_ordered() {
+        let outcome = Builder::new().explore(|| {
+            let counter = Arc::new(AtomicUsize::new(0));
+            let c2 = counter.clone();
+            let _t = thread::spawn(move || SLOT.with(|s| *s.0.borrow_mut() = Some(c2)));
+            assert_eq!(counter.load(Ordering::Relaxed), 1, "not dropped yet");
+        });
+        assert!(!outcome.findings().is_empty(), "an execution reads 0");
+    }
+}

@@ -73,3 +73,64 @@ fn spawn_needs_no_send_and_update_apis_exist() {
         assert_eq!(LOCAL.try_with(|c| c.get()), Ok(1));
     });
 }
+
+#[test]
+fn unsync_load_racing_with_a_store_is_a_data_race() {
+    let outcome = ravel::Builder::new().explore(|| {
+        let a = Arc::new(AtomicUsize::new(0));
+        let b = a.clone();
+        let t = thread::spawn(move || unsafe { b.unsync_load() });
+        a.store(1, Ordering::Relaxed);
+        t.join().unwrap();
+    });
+    let finding = &outcome.findings()[0];
+    assert_eq!(finding.kind(), ravel::FindingKind::DataRace);
+    let report = finding.to_string();
+    assert!(report.contains("non-atomic read"), "{report}");
+    assert!(report.contains("unsync_load"), "{report}");
+}
+
+#[test]
+fn unsync_load_after_join_is_fine() {
+    let outcome = ravel::Builder::new().explore(|| {
+        let a = Arc::new(AtomicUsize::new(0));
+        let b = a.clone();
+        let t = thread::spawn(move || b.store(1, Ordering::Relaxed));
+        t.join().unwrap();
+        assert_eq!(unsafe { a.unsync_load() }, 1);
+    });
+    assert!(outcome.findings().is_empty(), "{:?}", outcome.findings());
+    assert!(outcome.complete());
+}
+
+#[test]
+fn notify_wakes_its_waiter_and_orders_memory() {
+    use ravel::cell::UnsafeCell;
+    use ravel::sync::Notify;
+    let outcome = ravel::Builder::new().explore(|| {
+        let shared = Arc::new((Notify::new(), UnsafeCell::new(0)));
+        let s2 = shared.clone();
+        let t = thread::spawn(move || {
+            s2.1.with_mut(|p| unsafe { *p = 5 });
+            s2.0.notify();
+        });
+        shared.0.wait();
+        // The notification orders the write before this read: no race.
+        assert_eq!(shared.1.with(|p| unsafe { *p }), 5);
+        t.join().unwrap();
+    });
+    assert!(outcome.findings().is_empty(), "{:?}", outcome.findings());
+    assert!(outcome.complete());
+}
+
+#[test]
+fn main_thread_has_no_name_as_in_loom() {
+    ravel::model(|| {
+        assert_eq!(thread::current().name(), None);
+        let t = thread::Builder::new()
+            .name("worker".to_string())
+            .spawn(|| assert_eq!(thread::current().name(), Some("worker")))
+            .unwrap();
+        t.join().unwrap();
+    });
+}

@@ -30,5 +30,8 @@ pub fn no_analyses() -> Vec<Box<dyn ExecutionAnalysis>> {
 
 /// The analyses ravel runs on Rust programs.
 pub fn standard_analyses() -> Vec<Box<dyn ExecutionAnalysis>> {
-    vec![Box::new(super::AtomicityDetector::new())]
+    vec![
+        Box::new(super::AtomicityDetector::new()),
+        Box::new(super::MixedRaceDetector::new()),
+    ]
 }

@@ -6,6 +6,7 @@ mod atomicity;
 mod benign;
 mod finding;
 mod lock_order;
+mod mixed_race;
 mod race;
 
 pub use analysis::{no_analyses, standard_analyses, AnalysisFactory, ExecutionAnalysis};
@@ -13,4 +14,5 @@ pub use analysis::{no_analyses, standard_analyses, AnalysisFactory, ExecutionAna
 pub use atomicity::AtomicityDetector;
 pub use finding::{Access, BenignClass, Finding, FindingKind};
 pub use lock_order::{LockClass, LockOrder};
+pub use mixed_race::MixedRaceDetector;
 pub use race::{CellEvent, CellRaceDetector, Checked, Race, RacePlace};

@@ -161,6 +161,13 @@ pub(crate) fn on_abort(escaped: Option<&(String, Option<SourceSpan>)>) {
 }
 
 impl Context {
+    /// Removes model thread `t`'s thread-local values, to be dropped by the caller.
+    pub(crate) fn take_locals(&self, t: ThreadId) -> Vec<Rc<dyn Any>> {
+        let mut locals = self.locals.borrow_mut();
+        let keys: Vec<(ThreadId, usize)> = locals.keys().filter(|k| k.0 == t).copied().collect();
+        keys.iter().filter_map(|k| locals.remove(k)).collect()
+    }
+
     /// The panic model thread `t` is unwinding from, if it is unwinding.
     pub(crate) fn unwinding_from(&self, t: ThreadId) -> Option<PanicRecord> {
         self.unwinding.borrow().get(t.index()).cloned().flatten()

@@ -88,9 +88,17 @@ impl<'f> CoroutineProgram<'f> {
                 }
                 ys[t.index()] = yielder as *const ModelYielder;
             }
-            match catch_unwind(AssertUnwindSafe(body)) {
-                Ok(()) if ctx.joinable_panic.replace(false) => ThreadEnd::PanickedJoinable,
-                Ok(()) => ThreadEnd::Finished,
+            // As in std, the thread's thread-locals are destroyed when its function returns,
+            // by the thread itself (their destructors may use ravel), before `join` returns.
+            let run = || {
+                body();
+                let joinable_panic = ctx.joinable_panic.replace(false);
+                drop(ctx.take_locals(t));
+                joinable_panic
+            };
+            match catch_unwind(AssertUnwindSafe(run)) {
+                Ok(true) => ThreadEnd::PanickedJoinable,
+                Ok(false) => ThreadEnd::Finished,
                 Err(payload) => {
                     if ctx.tearing_down.get() {
                         // The engine abandoned the execution: keep unwinding to the coroutine's

@@ -136,6 +136,14 @@ impl Cell64 {
         value(self.op(|loc| Op::Load { loc, init, mode }, span))
     }
 
+    /// A plain (non-atomic) read of the atomic's location: it races with any store not ordered
+    /// before it by happens-before, as a mixed atomic/non-atomic access does in RC11.
+    fn load_non_atomic(&self, span: SourceSpan) -> Value {
+        let init = self.init();
+        let mode = ReadMode::NonAtomic;
+        value(self.op(|loc| Op::Load { loc, init, mode }, span))
+    }
+
     fn store(&self, val: Value, order: Ordering, span: SourceSpan) {
         let init = self.init();
         let mode = write_mode(order);
@@ -367,14 +375,15 @@ macro_rules! atomic_int {
             }
 
             /// loom's `unsync_load`: a load the caller promises races with no store. ravel checks
-            /// nothing more than for a Relaxed load.
+            /// the promise: the load is a plain read, so a store not ordered before it by
+            /// happens-before is a `data race`.
             ///
             /// # Safety
             ///
             /// As in loom: no store to this atomic may be concurrent with the load.
             #[track_caller]
             pub unsafe fn unsync_load(&self) -> $t {
-                self.load(Ordering::Relaxed)
+                Self::from_bits(self.cell.load_non_atomic(SourceSpan::caller()))
             }
 
             /// Applies `f` with a compare-exchange loop, like std.

@@ -1,5 +1,6 @@
 //! Thread-local storage for model threads, shaped like `std::thread_local!`: every model thread
-//! gets its own value, created on first use in each execution.
+//! gets its own value, created on first use in each execution and dropped by the thread when its
+//! function returns, before a `join` of it returns (as std does), so destructors may use ravel.
 
 use crate::rt::context::with_context;
 use std::rc::Rc;
@@ -29,7 +30,7 @@ impl<T: 'static> LocalKey<T> {
     }
 
     /// Calls `f` with this thread's value; never fails in a model (the value is created on
-    /// first use and dropped when the execution ends).
+    /// first use; one used by another thread-local's destructor is created again).
     pub fn try_with<F, R>(&'static self, f: F) -> Result<R, AccessError>
     where
         F: FnOnce(&T) -> R,

@@ -209,8 +209,10 @@ pub fn panicking() -> bool {
 pub fn current() -> Thread {
     with_context(|ctx| {
         let id = ctx.current.get();
+        // The model's main thread stands in for the test's thread and, as in loom, has no
+        // name of its own (reports still call it `main`).
         let name = if id == CoreThreadId::MAIN {
-            Some("main".to_string())
+            None
         } else {
             ctx.names.borrow().get(id.index()).cloned().flatten()
         };
