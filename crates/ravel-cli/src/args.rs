@@ -89,6 +89,20 @@ pub struct DemoArgs {
     #[arg(long, value_name = "ENTRY", conflicts_with_all = ["entry", "list"])]
     pub show: Option<String>,
 
+    /// Instead of the table, run each entry whose bug an assertion shows as a plain stress test
+    /// on real threads and print ravel's acceleration factor (with ENTRY: that entry only).
+    #[arg(long, conflicts_with_all = ["list", "show"])]
+    pub stress: bool,
+
+    /// Seconds each stress test runs.
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        default_value_t = 2.0,
+        requires = "stress"
+    )]
+    pub budget: f64,
+
     /// When to colour the output.
     #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorWhen::Auto)]
     pub color: ColorWhen,

@@ -24,6 +24,13 @@ pub enum DemoPlan {
     One(&'static Entry),
     /// List the entries.
     List,
+    /// Stress-test the entries (or one) on real threads for `budget` each.
+    Stress {
+        /// Only this entry, or every entry.
+        only: Option<&'static Entry>,
+        /// Time per stress test.
+        budget: std::time::Duration,
+    },
 }
 
 /// `ravel demo`, resolved.
@@ -42,7 +49,18 @@ pub struct UsageError(pub String);
 impl DemoConfig {
     /// Resolves the raw arguments.
     pub fn resolve(args: DemoArgs) -> Result<DemoConfig, UsageError> {
-        let plan = if args.list {
+        let plan = if args.stress {
+            if !(args.budget.is_finite() && args.budget > 0.0 && args.budget <= 86_400.0) {
+                return Err(UsageError(format!(
+                    "--budget must be a number of seconds above 0 and at most 86400, not {}",
+                    args.budget
+                )));
+            }
+            DemoPlan::Stress {
+                only: args.entry.as_deref().map(lookup).transpose()?,
+                budget: std::time::Duration::from_secs_f64(args.budget),
+            }
+        } else if args.list {
             DemoPlan::List
         } else if let Some(id) = &args.entry {
             DemoPlan::One(lookup(id)?)
@@ -155,6 +173,8 @@ mod tests {
             list,
             show: show.map(str::to_string),
             color,
+            stress: false,
+            budget: 2.0,
         }
     }
 
@@ -174,6 +194,31 @@ mod tests {
         match config.unwrap().plan {
             DemoPlan::One(entry) => assert_eq!(entry.id, "15b"),
             other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn stress_takes_an_entry_and_a_budget() {
+        let mut a = args(Some("2"), false, None, ColorWhen::Never);
+        a.stress = true;
+        a.budget = 0.5;
+        match DemoConfig::resolve(a).unwrap().plan {
+            DemoPlan::Stress { only, budget } => {
+                assert_eq!(only.map(|e| e.id), Some("2"));
+                assert_eq!(budget, std::time::Duration::from_millis(500));
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_stress_budget_must_be_positive() {
+        for bad in [0.0, -1.0, f64::NAN, f64::INFINITY] {
+            let mut a = args(None, false, None, ColorWhen::Never);
+            a.stress = true;
+            a.budget = bad;
+            let err = DemoConfig::resolve(a).unwrap_err();
+            assert!(err.0.contains("--budget"), "{}", err.0);
         }
     }
 

@@ -156,6 +156,10 @@ pub fn run(config: &DemoConfig) -> bool {
         }
         DemoPlan::One(entry) => one(entry, style),
         DemoPlan::All { showcase } => all(showcase, style),
+        DemoPlan::Stress { only, budget } => {
+            crate::stress::run(only, budget, style);
+            true
+        }
     }
 }
 

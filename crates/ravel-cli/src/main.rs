@@ -10,6 +10,7 @@ mod demo;
 mod litmus;
 mod merge;
 mod progress;
+mod stress;
 mod style;
 
 use args::{Cli, Command};

@@ -19,9 +19,11 @@
 mod entry;
 mod registry;
 mod run;
+mod stress;
 
 pub mod entries;
 
 pub use entry::{Budget, BugClass, Entry, Expect, ModelNeed, Side, Status};
 pub use registry::{entries, find};
 pub use run::{judge_buggy, judge_fixed, run_buggy, run_fixed, EntryRun, Failure, Miss};
+pub use stress::{not_stressable, stress_entry, StressRow};

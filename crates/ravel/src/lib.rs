@@ -27,6 +27,7 @@ mod loom_compat;
 mod outcome;
 mod rt;
 pub mod shard_output;
+pub mod stress;
 pub mod sync;
 pub mod thread;
 

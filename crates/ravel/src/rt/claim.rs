@@ -8,7 +8,7 @@
 //! the same exploration touching one stops the parallel exploration before the access, and the
 //! builder runs it again on one worker.
 
-use super::context::with_context;
+use super::context::{try_with_context, with_context};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Tags are `exploration << 16 | worker + 1`, so 0 means "not claimed" and tags of finished
@@ -61,8 +61,12 @@ impl Claim {
     /// model (and cancels the parallel exploration) if another worker of the same exploration
     /// uses it.
     pub(crate) fn check(&self) {
-        let (mine, tearing_down) =
-            with_context(|ctx| (ctx.claim_tag.get(), ctx.tearing_down.get()));
+        // Outside a model (stress mode) there are no workers to keep apart.
+        let Some((mine, tearing_down)) =
+            try_with_context(|ctx| (ctx.claim_tag.get(), ctx.tearing_down.get()))
+        else {
+            return;
+        };
         // Unwinding must not panic again; destructors rarely touch shared data.
         if mine == 0 || tearing_down {
             return;

@@ -95,9 +95,11 @@ pub(crate) fn model_thread_panicking() -> bool {
 
 /// The running model's context. Using a ravel primitive outside `ravel::model` is misuse.
 pub(crate) fn with_context<R>(f: impl FnOnce(&Rc<Context>) -> R) -> R {
-    let ctx = CONTEXT.with(|c| c.borrow().clone());
-    match ctx {
-        Some(ctx) => f(&ctx),
+    match try_with_context(f) {
+        Some(r) => r,
+        None if super::passthrough::active() => {
+            super::passthrough::unsupported("this operation (it needs a model)")
+        }
         None => panic!(
             "ravel primitives can only be used inside `ravel::model` (or a `ravel::Builder`'s \
              `check`/`explore`)"
@@ -105,13 +107,30 @@ pub(crate) fn with_context<R>(f: impl FnOnce(&Rc<Context>) -> R) -> R {
     }
 }
 
+/// Like [`with_context`], answering `None` outside a model (stress mode, or misuse).
+pub(crate) fn try_with_context<R>(f: impl FnOnce(&Rc<Context>) -> R) -> Option<R> {
+    let ctx = CONTEXT.with(|c| c.borrow().clone());
+    ctx.map(|ctx| f(&ctx))
+}
+
+/// An operation outside a model: performed directly in stress mode, misuse otherwise.
+fn outside_model(op: Op) -> OpResult {
+    if super::passthrough::active() {
+        return super::passthrough::perform(op);
+    }
+    with_context(|_| unreachable!("no model is running"))
+}
+
 /// Asks the engine to perform `op` for the running model thread and waits for the answer.
 pub(crate) fn perform(op: Op, span: SourceSpan) -> OpResult {
-    let (yielder, tearing_down) = with_context(|ctx| {
+    let found = try_with_context(|ctx| {
         let t = ctx.current.get();
         let y = ctx.yielders.borrow().get(t.index()).copied();
         (y, ctx.tearing_down.get())
     });
+    let Some((yielder, tearing_down)) = found else {
+        return outside_model(op);
+    };
     if tearing_down {
         // The execution is being abandoned and this thread is unwinding: destructors may still
         // call into ravel, and must neither block nor panic.
@@ -192,7 +211,17 @@ pub(crate) fn perform_on(
     make: impl FnOnce(&[Loc]) -> Op,
     span: SourceSpan,
 ) -> OpResult {
-    let execution = with_context(|ctx| ctx.execution.get());
+    let Some(execution) = try_with_context(|ctx| ctx.execution.get()) else {
+        if !super::passthrough::active() {
+            return outside_model(make(&[]));
+        }
+        let mut buffer = [Loc(0); 2];
+        for (slot, o) in buffer.iter_mut().zip(objects) {
+            *slot = o.address_loc();
+        }
+        let locs = &buffer[..objects.len()];
+        return super::passthrough::perform_on(objects, locs, make(locs));
+    };
     // At most two objects per operation (a condvar wait names its mutex): no allocation on
     // this per-operation path.
     let mut buffer = [Loc(0); 2];

@@ -6,6 +6,7 @@ pub(crate) mod claim;
 pub(crate) mod context;
 pub(crate) mod object;
 pub(crate) mod panics;
+pub(crate) mod passthrough;
 pub(crate) mod program;
 pub(crate) mod progress;
 pub(crate) mod stacks;

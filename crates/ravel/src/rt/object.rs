@@ -6,7 +6,7 @@
 //! moving the object afterwards keeps its identity.
 
 use ravel_core::event::{Loc, SourceSpan};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
 
 /// Execution numbers are unique in the process, so a cache filled in one execution (or by a model
 /// running on another OS thread) is never mistaken for the current one.
@@ -27,7 +27,15 @@ pub(crate) struct ObjectId {
     packed: AtomicU64,
     /// Where the object was built: its identity across executions (its lock class).
     site: SourceSpan,
+    /// In stress mode (`rt::passthrough`), the object's real word: an atomic's value, a lock's
+    /// state. Set from the initial value at first use (`real_state`: unset, being set, ready).
+    real: AtomicU64,
+    real_state: AtomicU8,
 }
+
+const REAL_UNSET: u8 = 0;
+const REAL_SETTING: u8 = 1;
+const REAL_READY: u8 = 2;
 
 impl ObjectId {
     /// An unnumbered object built at the caller's place (constructors pass theirs on with
@@ -37,7 +45,32 @@ impl ObjectId {
         ObjectId {
             packed: AtomicU64::new(0),
             site: SourceSpan::caller(),
+            real: AtomicU64::new(0),
+            real_state: AtomicU8::new(REAL_UNSET),
         }
+    }
+
+    /// The object's real word in stress mode, set to `init` by its first user.
+    pub(crate) fn real_word(&self, init: u64) -> &AtomicU64 {
+        if self.real_state.load(Ordering::Acquire) != REAL_READY {
+            match self.real_state.compare_exchange(
+                REAL_UNSET,
+                REAL_SETTING,
+                Ordering::Acquire,
+                Ordering::Acquire,
+            ) {
+                Ok(_) => {
+                    self.real.store(init, Ordering::Relaxed);
+                    self.real_state.store(REAL_READY, Ordering::Release);
+                }
+                Err(_) => {
+                    while self.real_state.load(Ordering::Acquire) != REAL_READY {
+                        std::hint::spin_loop();
+                    }
+                }
+            }
+        }
+        &self.real
     }
 
     /// Where the object was built.
@@ -53,8 +86,14 @@ impl ObjectId {
         if packed >> LOC_BITS == execution & ((1 << (64 - LOC_BITS)) - 1) && packed != 0 {
             Loc(packed & ((1 << LOC_BITS) - 1))
         } else {
-            Loc::unresolved(self as *const ObjectId as usize)
+            self.address_loc()
         }
+    }
+
+    /// The location naming this object by its address (what an operation names before the
+    /// engine numbers it; stress mode uses it as is).
+    pub(crate) fn address_loc(&self) -> Loc {
+        Loc::unresolved(self as *const ObjectId as usize)
     }
 
     /// Remembers the number the engine gave this object.

@@ -3,7 +3,7 @@
 //! holder and where it acquired the lock.
 
 use crate::rt::claim::Claim;
-use crate::rt::context::{perform_on, with_context};
+use crate::rt::context::{perform_on, try_with_context};
 use crate::rt::ObjectId;
 use ravel_core::event::{Op, OpResult, SourceSpan};
 use std::cell::UnsafeCell;
@@ -60,8 +60,10 @@ impl<T> Mutex<T> {
 }
 
 impl<T: ?Sized> Mutex<T> {
+    /// The running execution; in stress mode (outside a model) one that never ends, so a
+    /// poisoned mutex stays poisoned, as in std.
     fn execution() -> u64 {
-        with_context(|ctx| ctx.execution.get())
+        try_with_context(|ctx| ctx.execution.get()).unwrap_or(u64::MAX)
     }
 
     /// Whether a thread panicked while holding the lock in this execution.

@@ -7,7 +7,7 @@ mod scope;
 pub use local::{AccessError, LocalKey};
 pub use scope::{scope, Scope, ScopedJoinHandle};
 
-use crate::rt::context::{with_context, SpawnRequest, ThreadBody};
+use crate::rt::context::{try_with_context, with_context, SpawnRequest, ThreadBody};
 use crate::rt::perform;
 use ravel_core::event::{Op, OpResult, SourceSpan, ThreadId as CoreThreadId};
 use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
@@ -134,20 +134,22 @@ where
         // As with std, the panic goes to whoever joins the thread.
         let result = catch_unwind(AssertUnwindSafe(f));
         if result.is_err() {
-            let (tearing_down, current) =
-                with_context(|ctx| (ctx.tearing_down.get(), ctx.current.get()));
-            if tearing_down {
-                // The execution is being abandoned: the unwinding must reach the coroutine's
-                // root, which is how the coroutine library tears a stack down.
-                if let Err(payload) = result {
-                    resume_unwind(payload);
+            // `None`: a real thread in stress mode, where the panic only goes to the joiner.
+            let state = try_with_context(|ctx| (ctx.tearing_down.get(), ctx.current.get()));
+            if let Some((tearing_down, current)) = state {
+                if tearing_down {
+                    // The execution is being abandoned: the unwinding must reach the
+                    // coroutine's root, which is how the coroutine library tears a stack down.
+                    if let Err(payload) = result {
+                        resume_unwind(payload);
+                    }
+                    return;
                 }
-                return;
+                with_context(|ctx| {
+                    ctx.set_unwinding(current, None);
+                    ctx.joinable_panic.set(true);
+                });
             }
-            with_context(|ctx| {
-                ctx.set_unwinding(current, None);
-                ctx.joinable_panic.set(true);
-            });
             panicked_flag.store(true, std::sync::atomic::Ordering::Relaxed);
         }
         if let Ok(mut s) = out.lock() {
@@ -159,6 +161,12 @@ where
     // scope returns, and unwound before their parents.
     let body: ThreadBody =
         unsafe { std::mem::transmute::<Box<dyn FnOnce() + 'a>, ThreadBody>(body) };
+    if try_with_context(|_| ()).is_none() && crate::rt::passthrough::active() {
+        // Stress mode: a real thread. A scoped one is joined before its scope returns, as in
+        // std, which is what the lifetime erasure above relies on there too.
+        let id = crate::rt::passthrough::spawn(body, name.clone(), stack_size, panicked.clone());
+        return (Thread { id, name }, slot, panicked);
+    }
     with_context(|ctx| {
         *ctx.pending_spawn.borrow_mut() = Some(SpawnRequest {
             body,

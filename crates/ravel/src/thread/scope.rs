@@ -126,5 +126,5 @@ where
 }
 
 fn tearing_down() -> bool {
-    crate::rt::context::with_context(|ctx| ctx.tearing_down.get())
+    crate::rt::context::try_with_context(|ctx| ctx.tearing_down.get()).unwrap_or(false)
 }

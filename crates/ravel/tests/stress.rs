@@ -1,0 +1,126 @@
+//! Stress mode: a model's own code on real threads, the baseline ravel is measured against.
+
+use ravel::stress::{self, StressError};
+use ravel::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use ravel::sync::{Arc, Condvar, Mutex};
+use ravel::thread;
+use std::time::Duration;
+
+const ROUNDS: usize = 100_000;
+
+/// Two threads increment a counter with a load and a store, released together.
+fn lost_update() {
+    let n = Arc::new(AtomicUsize::new(0));
+    let go = Arc::new(AtomicBool::new(false));
+    let handles: Vec<_> = (0..2)
+        .map(|_| {
+            let (n, go) = (n.clone(), go.clone());
+            thread::spawn(move || {
+                while !go.load(Ordering::Acquire) {
+                    ravel::hint::spin_loop();
+                }
+                for _ in 0..ROUNDS {
+                    let v = n.load(Ordering::Relaxed);
+                    n.store(v + 1, Ordering::Relaxed);
+                }
+            })
+        })
+        .collect();
+    go.store(true, Ordering::Release);
+    for h in handles {
+        h.join().unwrap();
+    }
+    assert_eq!(n.load(Ordering::Relaxed), 2 * ROUNDS, "lost update");
+}
+
+#[test]
+fn a_lost_update_shows_on_real_threads() {
+    // SAFETY: the model shares data through `Arc` and atomics only.
+    let outcome = unsafe { stress::run(lost_update, Duration::from_millis(200)) }.unwrap();
+    assert!(outcome.runs >= 1);
+    assert!(outcome.failures >= 1, "{outcome:?}");
+    let (_, _, message) = outcome.first_failure.clone().unwrap();
+    assert!(message.contains("lost update"), "{message}");
+    assert!(outcome.mean_time_to_failure().is_some());
+}
+
+#[test]
+fn fetch_add_never_fails() {
+    let model = || {
+        let n = Arc::new(AtomicUsize::new(0));
+        let n2 = n.clone();
+        let t = thread::spawn(move || {
+            for _ in 0..1000 {
+                n2.fetch_add(1, Ordering::Relaxed);
+            }
+        });
+        for _ in 0..1000 {
+            n.fetch_add(1, Ordering::Relaxed);
+        }
+        t.join().unwrap();
+        assert_eq!(n.load(Ordering::Relaxed), 2000);
+    };
+    // SAFETY: as above.
+    let outcome = unsafe { stress::run(model, Duration::from_millis(100)) }.unwrap();
+    assert!(outcome.runs >= 1);
+    assert_eq!(outcome.failures, 0, "{outcome:?}");
+    assert_eq!(outcome.mean_time_to_failure(), None);
+}
+
+#[test]
+fn locks_condvars_and_scopes_work_on_real_threads() {
+    let model = || {
+        let state = Arc::new((Mutex::new(0u32), Condvar::new()));
+        let s2 = state.clone();
+        let t = thread::spawn(move || {
+            let (m, cv) = &*s2;
+            *m.lock().unwrap() += 1;
+            cv.notify_one();
+        });
+        {
+            let (m, cv) = &*state;
+            let mut v = m.lock().unwrap();
+            while *v == 0 {
+                v = cv.wait(v).unwrap();
+            }
+        }
+        t.join().unwrap();
+        let mut local = 0;
+        thread::scope(|s| {
+            s.spawn(|| local += 1);
+        });
+        assert_eq!(local, 1);
+    };
+    // SAFETY: as above.
+    let outcome = unsafe { stress::run(model, Duration::from_millis(100)) }.unwrap();
+    assert!(outcome.runs >= 1);
+    assert_eq!(outcome.failures, 0, "{outcome:?}");
+}
+
+#[test]
+fn a_panic_in_an_unjoined_thread_is_a_failure_and_is_named() {
+    let model = || {
+        let _t = thread::spawn(|| panic!("worker failed"));
+    };
+    // SAFETY: as above.
+    let outcome = unsafe { stress::run(model, Duration::from_millis(20)) }.unwrap();
+    assert_eq!(outcome.failures, outcome.runs);
+    assert_eq!(outcome.first_failure.unwrap().2, "worker failed");
+}
+
+#[test]
+fn unsupported_primitives_are_an_error_not_a_failure() {
+    let model = || {
+        let _ = thread::current();
+    };
+    // SAFETY: as above.
+    let err = unsafe { stress::run(model, Duration::from_millis(20)) }.unwrap_err();
+    let StressError::Unsupported(message) = err;
+    assert!(message.contains("does not support"), "{message}");
+}
+
+#[test]
+fn primitives_outside_any_model_still_refuse_to_work() {
+    let r = std::panic::catch_unwind(|| AtomicUsize::new(0).load(Ordering::SeqCst));
+    assert!(r.is_err());
+}
