@@ -288,7 +288,8 @@ fn summary(checked: &[Checked], elapsed: Duration, style: Style) {
     println!(
         "  {}",
         style.paint(
-            "models run under RC11 (the default); entries that need x86-TSO outcomes or later detectors are pending",
+            "each model runs under the memory model its row names (RC11, Rust's, unless the seed \
+             needs SC or x86-TSO); `ravel demo --stress` compares with plain stress tests",
             Tone::Muted
         )
     );

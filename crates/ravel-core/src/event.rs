@@ -390,6 +390,156 @@ pub enum Op {
         /// What it does.
         shape: CellShape,
     },
+    /// One part of a plain access that memory performs in parts (a misaligned field, a value
+    /// wider than the machine word: `ravel::cell::SplitCell`). Each part is its own location
+    /// and a non-atomic read or write of it in the graph, so exploration interleaves the parts
+    /// of different accesses; the producer performs the parts of one access back to back, in
+    /// the order the model chose. A read answers [`OpResult::Value`] with the part's bits.
+    SplitAccess {
+        /// The part's location.
+        loc: Loc,
+        /// The part's initial value (its bits of the whole initial value).
+        init: Value,
+        /// For a write, the whole value it writes, low 64 bits first (up to 128 bits); the
+        /// part stores its own bits of it. Zero for a read.
+        whole: [Value; 2],
+        /// Which part, where its bits lie, and whether it writes.
+        part: SplitPart,
+    },
+}
+
+/// Where one part of a split access lies in the whole value, and what the access does
+/// ([`Op::SplitAccess`]). Built with [`SplitPart::new`], which rejects a layout that does not
+/// fit, so the engine never sees one.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub struct SplitPart {
+    index: u8,
+    count: u8,
+    shift: u8,
+    bits: u8,
+    width: u8,
+    flags: u8,
+}
+
+impl SplitPart {
+    /// The most parts a value may be split into.
+    pub const MAX_PARTS: u8 = 16;
+    const WRITE: u8 = 1;
+    const SIGNED: u8 = 2;
+
+    /// Part `index` of `count`, holding the `bits` bits from bit `shift` of a `width`-bit value;
+    /// `None` unless `index < count <= MAX_PARTS`, `1 <= bits <= 64` and the part lies inside
+    /// the value (`shift + bits <= width <= 128`). `signed` only changes how reports print the
+    /// value.
+    pub const fn new(
+        index: u8,
+        count: u8,
+        shift: u8,
+        bits: u8,
+        width: u8,
+        signed: bool,
+    ) -> Option<SplitPart> {
+        let fits = index < count
+            && count <= SplitPart::MAX_PARTS
+            && bits >= 1
+            && bits <= 64
+            && width <= 128
+            && shift as u16 + bits as u16 <= width as u16;
+        if !fits {
+            return None;
+        }
+        Some(SplitPart {
+            index,
+            count,
+            shift,
+            bits,
+            width,
+            flags: if signed { SplitPart::SIGNED } else { 0 },
+        })
+    }
+
+    /// The same part, for a write.
+    pub const fn writing(mut self) -> SplitPart {
+        self.flags |= SplitPart::WRITE;
+        self
+    }
+
+    /// Which part (0 holds the lowest bits).
+    pub const fn index(&self) -> u8 {
+        self.index
+    }
+
+    /// How many parts the value has.
+    pub const fn count(&self) -> u8 {
+        self.count
+    }
+
+    /// The part's lowest bit in the whole value.
+    pub const fn shift(&self) -> u8 {
+        self.shift
+    }
+
+    /// How many bits the part holds.
+    pub const fn bits(&self) -> u8 {
+        self.bits
+    }
+
+    /// The whole value's width in bits.
+    pub const fn width(&self) -> u8 {
+        self.width
+    }
+
+    /// Whether the access writes.
+    pub const fn is_write(&self) -> bool {
+        self.flags & SplitPart::WRITE != 0
+    }
+
+    /// Whether the whole value is a signed integer (for reports).
+    pub const fn is_signed(&self) -> bool {
+        self.flags & SplitPart::SIGNED != 0
+    }
+
+    /// This part's bits of `whole`, shifted down.
+    pub const fn of(&self, whole: u128) -> Value {
+        ((whole >> self.shift) as Value) & (Value::MAX >> (64 - self.bits as u32))
+    }
+
+    /// `part` (this part's bits, shifted down) in its place in the whole value.
+    pub const fn place(&self, part: Value) -> u128 {
+        ((part & (Value::MAX >> (64 - self.bits as u32))) as u128) << self.shift
+    }
+
+    /// A value of this part (its bits, shifted down) for people: hexadecimal with every digit
+    /// of the part's width.
+    pub fn format_part(&self, part: Value) -> String {
+        let digits = usize::from(self.bits).div_ceil(4);
+        format!("{part:#0w$x}", w = digits + 2)
+    }
+
+    /// The part's place for people: "bytes 0..3" (or "byte 3"), or bits when it is not whole
+    /// bytes.
+    pub fn describe_place(&self) -> String {
+        let (from, to) = (self.shift as u32, self.shift as u32 + self.bits as u32);
+        match (from % 8, to % 8) {
+            (0, 0) if to - from == 8 => format!("byte {}", from / 8),
+            (0, 0) => format!("bytes {}..{}", from / 8, to / 8),
+            _ if to - from == 1 => format!("bit {from}"),
+            _ => format!("bits {from}..{to}"),
+        }
+    }
+}
+
+/// A whole value of `width` bits as reports print it: hexadecimal with every digit of the width,
+/// and decimal (signed when the type is).
+pub fn format_wide(value: u128, width: u8, signed: bool) -> String {
+    let digits = (width as usize).div_ceil(4).max(1);
+    let decimal = if signed && width > 0 && width <= 128 {
+        let shift = 128 - u32::from(width);
+        (((value << shift) as i128) >> shift).to_string()
+    } else {
+        value.to_string()
+    };
+    format!("{value:#0w$x} ({decimal})", w = digits + 2)
 }
 
 /// What a cell access tells the engine beyond "read" or "write", for classifying its races
@@ -518,6 +668,23 @@ impl Op {
                 }
                 text
             }
+            Op::SplitAccess {
+                loc, whole, part, ..
+            } => {
+                let place = part.describe_place();
+                if part.is_write() {
+                    let whole = u128::from(whole[0]) | u128::from(whole[1]) << 64;
+                    let digits = usize::from(part.width()).div_ceil(4);
+                    format!(
+                        "write to {} = {} ({place} of {whole:#0w$x})",
+                        loc_name(loc),
+                        part.format_part(part.of(whole)),
+                        w = digits + 2
+                    )
+                } else {
+                    format!("read of {} ({place} of a split value)", loc_name(loc))
+                }
+            }
         }
     }
 }
@@ -540,7 +707,8 @@ impl Op {
             Op::Load { loc, .. }
             | Op::Store { loc, .. }
             | Op::Rmw { loc, .. }
-            | Op::CompareExchange { loc, .. } => [Some(loc), None],
+            | Op::CompareExchange { loc, .. }
+            | Op::SplitAccess { loc, .. } => [Some(loc), None],
             Op::Lock(l) | Op::TryLock(l) | Op::Unlock(l) => [Some(l), None],
             Op::CondWait { cv, mutex } => [Some(cv), Some(mutex)],
             Op::CondWake { cv, .. } | Op::Notify { cv, .. } => [Some(cv), None],
@@ -561,6 +729,7 @@ impl Op {
             | Op::Store { loc, .. }
             | Op::Rmw { loc, .. }
             | Op::CompareExchange { loc, .. }
+            | Op::SplitAccess { loc, .. }
             | Op::Lock(loc)
             | Op::TryLock(loc)
             | Op::Unlock(loc)

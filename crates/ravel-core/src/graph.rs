@@ -60,6 +60,10 @@ pub enum ReadKind {
     Lock,
     /// A `try_lock`: writes 1 when it reads 0.
     TryLock,
+    /// The read half of an exchange performed write first (herd7's x86 `XCHG`, whose read and
+    /// write are unordered): the event before it is the write half, which it never reads. See
+    /// [`crate::model::X86Locked`].
+    SwapAfterWrite,
     /// A condition-variable wait begins: reads the current notification count.
     WaitStart,
     /// A condition-variable wait ends: reads a notification later than `since`, or `since`
@@ -95,7 +99,10 @@ impl ReadLabel {
     /// follows (plain loads, failed compare-and-exchange).
     pub fn write_value(&self, value: Value) -> Option<Value> {
         match self.kind {
-            ReadKind::Plain | ReadKind::WaitStart | ReadKind::WaitWake { .. } => None,
+            ReadKind::Plain
+            | ReadKind::SwapAfterWrite
+            | ReadKind::WaitStart
+            | ReadKind::WaitWake { .. } => None,
             ReadKind::Rmw(update) => Some(update.apply(value)),
             ReadKind::Cas { expected, new, .. } => {
                 (value == expected && !self.spurious).then_some(new)
@@ -435,6 +442,20 @@ impl ExecutionGraph {
             .map_or(Source::Init, |&w| Source::Write(w))
     }
 
+    /// The write a read of `loc` takes by default (TruSt's maximal choice): the
+    /// coherence-latest one, except that an exchange's read never reads `partner`, its own write
+    /// half, and then takes the write just before it.
+    pub fn co_max_except(&self, loc: Loc, partner: Option<EventId>) -> Source {
+        let order = self.co_order(loc);
+        match order.last() {
+            Some(&w) if Some(w) == partner => order
+                .len()
+                .checked_sub(2)
+                .map_or(Source::Init, |i| Source::Write(order[i])),
+            _ => self.co_max(loc),
+        }
+    }
+
     /// Position of `src` in [`ExecutionGraph::sources`].
     pub fn co_position(&self, loc: Loc, src: Source) -> usize {
         match src {
@@ -535,6 +556,18 @@ impl ExecutionGraph {
         let value = self.value_of(loc, src);
         self.readers(loc, src)
             .filter(move |&r| self.read(r).is_exclusive_with(value))
+    }
+
+    /// The write half of the exchange whose read half is `read` (a [`ReadKind::SwapAfterWrite`]:
+    /// the event before it), if `read` is one.
+    pub fn exchange_partner(&self, read: EventId) -> Option<EventId> {
+        match self.event(read).label {
+            Label::Read(ReadLabel {
+                kind: ReadKind::SwapAfterWrite,
+                ..
+            }) => Some(EventId::new(read.thread, read.index - 1)),
+            _ => None,
+        }
     }
 
     /// The porf-prefix of `id`: every event before it in program order, reads-from, spawn and

@@ -50,6 +50,12 @@ pub struct Side {
     pub budget: Budget,
     /// A known ravel misbehaviour that makes this side fail today (its test is ignored).
     pub known_issue: Option<&'static str>,
+    /// Also report races between x86 instructions, triangular or not
+    /// ([`ravel::Builder::x86_races`]); only entries checked under x86-TSO use it.
+    pub x86_races: bool,
+    /// When a data race is found, also show what a compiler may make of it
+    /// ([`ravel::Builder::compiler_effects`]).
+    pub compiler_effects: bool,
 }
 
 impl Side {
@@ -60,6 +66,8 @@ impl Side {
             status: Status::Ready,
             budget: Budget::EXHAUSTIVE,
             known_issue: None,
+            x86_races: false,
+            compiler_effects: false,
         }
     }
 
@@ -70,6 +78,8 @@ impl Side {
             status: Status::Pending(reason),
             budget: Budget::EXHAUSTIVE,
             known_issue: None,
+            x86_races: false,
+            compiler_effects: false,
         }
     }
 
@@ -77,6 +87,18 @@ impl Side {
     /// `tests/ravel_issues.rs` for a minimal reproduction).
     pub const fn known_issue(mut self, issue: &'static str) -> Side {
         self.known_issue = Some(issue);
+        self
+    }
+
+    /// The same side, explored with the x86 instruction-level race analysis on.
+    pub const fn with_x86_races(mut self) -> Side {
+        self.x86_races = true;
+        self
+    }
+
+    /// The same side, its data races reported with their compiler consequences.
+    pub const fn with_compiler_effects(mut self) -> Side {
+        self.compiler_effects = true;
         self
     }
 
@@ -136,7 +158,9 @@ impl Budget {
 /// What ravel must report on the buggy model.
 #[derive(Clone, Copy, Debug)]
 pub struct Expect {
-    /// The kind of the first finding.
+    /// The kind of the first finding. A benign kind (a [`FindingKind::BenignRace`]) is met by a
+    /// benign finding of that kind when ravel finds no bug at all: benign findings come after
+    /// the bugs, and a race meant to be shown as benign must not be reported as a bug.
     pub kind: FindingKind,
     /// Phrases the report must contain (case-insensitive), for findings whose kind alone does
     /// not say enough (e.g. "non-triangular").
@@ -207,8 +231,7 @@ pub enum ModelNeed {
 
 impl ModelNeed {
     /// The model ravel checks the entry under: the one it names; RC11 (ravel's default) where
-    /// it names several or none; x86-TSO entries stay pending until their outcomes are modelled
-    /// with x86 instructions.
+    /// it names several or none.
     pub fn checked_under(self) -> MemoryModel {
         match self {
             ModelNeed::Sc => MemoryModel::Sc,

@@ -20,10 +20,11 @@
 //!   initial write first) and `fr = rf⁻¹;co` (a read of the initial value is
 //!   `fr`-before every write to its location). Memory orders are ignored, as
 //!   `sc.cat` ignores them on C tests.
-//! - A read-modify-write (an x86 locked instruction, `XCHG`, a C RMW or
-//!   successful CAS) is its read and its write, marked `(rmw)`, joined by
-//!   `po`; ravel keeps every RMW atomic, so herd's "non-atomic locked RMW"
-//!   states (see ARCHITECTURE.md) never appear here.
+//! - A read-modify-write (an x86 locked instruction, a C RMW or successful
+//!   CAS) is its read and its write, marked `(rmw)`, joined by `po`, except
+//!   an x86 `XCHG`: the engine performs it write first and, as herd, leaves
+//!   its halves unordered (`ravel_core::model::X86Locked`), so no `po` edge
+//!   joins them.
 //! - Fences are listed with their thread's events but are not cycle nodes:
 //!   under SC they only add `po`, which already links the accesses around them.
 //! - Spawn, join, start and finish events (the engine's main thread) are left
@@ -38,7 +39,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::rc::Rc;
 
 use ravel_core::event::{FenceMode, Loc, ReadMode, ThreadId, WriteMode};
-use ravel_core::graph::{EventId, ExecutionGraph, Label, Source};
+use ravel_core::graph::{EventId, ExecutionGraph, Label, ReadKind, Source};
 use ravel_core::model::MemoryModelKind;
 
 use crate::ast::{Arch, LitmusTest, Quantifier};
@@ -258,10 +259,11 @@ fn sc_relation(graph: &ExecutionGraph, nodes: &[EventId]) -> Vec<Vec<(usize, Rel
     let mut add = |a: usize, b: usize, r: Relation| {
         edges.entry((a, b)).or_insert(r);
     };
-    // po: every later access of the same thread.
+    // po: every later access of the same thread, but not between the halves
+    // of an `XCHG` performed write first (herd's po orders instructions).
     for (i, a) in nodes.iter().enumerate() {
         for (j, b) in nodes.iter().enumerate().skip(i + 1) {
-            if a.thread == b.thread {
+            if a.thread == b.thread && graph.exchange_partner(*b) != Some(*a) {
                 add(i, j, Relation::Po);
             }
         }
@@ -518,7 +520,7 @@ fn describe(
         Label::Read(r) => {
             let value = graph.value_of(r.loc, r.rf);
             let tag = if c { read_tag(r.mode) } else { "" };
-            let rmw = if r.write_value(value).is_some() {
+            let rmw = if r.write_value(value).is_some() || r.kind == ReadKind::SwapAfterWrite {
                 " (rmw)"
             } else {
                 ""
@@ -527,7 +529,9 @@ fn describe(
         }
         Label::Write(w) => {
             let tag = if c { write_tag(w.mode) } else { "" };
-            let rmw = if w.rmw { " (rmw)" } else { "" };
+            // An x86 `XCHG` performed write first: its write half is the locked (SeqCst) one.
+            let xchg = arch == Arch::X86 && w.mode == WriteMode::SeqCst;
+            let rmw = if w.rmw || xchg { " (rmw)" } else { "" };
             Some(format!("W{tag} {}={}{rmw}", loc_name(&w.loc), w.val as i64))
         }
         Label::Fence(m) => Some(match (arch, m) {
@@ -738,14 +742,17 @@ fn store_buffered(graph: &ExecutionGraph, a: EventId, b: EventId) -> bool {
     if w.loc == r.loc || w.rmw || w.mode == WriteMode::SeqCst {
         return false;
     }
-    if r.write_value(graph.value_of(r.loc, r.rf)).is_some() {
+    if r.write_value(graph.value_of(r.loc, r.rf)).is_some() || r.kind == ReadKind::SwapAfterWrite {
         return false;
     }
     let fenced = (a.index + 1..b.index).any(|i| {
         matches!(
             graph.event(EventId::new(a.thread, i)).label,
             Label::Fence(FenceMode::SeqCst)
-        ) || matches!(graph.event(EventId::new(a.thread, i)).label, Label::Write(x) if x.rmw)
+        ) || matches!(
+            graph.event(EventId::new(a.thread, i)).label,
+            Label::Write(x) if x.rmw || x.mode == WriteMode::SeqCst
+        )
     });
     !fenced
 }

@@ -8,7 +8,7 @@ use std::rc::Rc;
 
 use ravel_core::explore::{explore, ExploreConfig};
 use ravel_core::graph::ExecutionGraph;
-use ravel_core::model::{MemoryModelKind, Rc11};
+use ravel_core::model::{MemoryModel, MemoryModelKind, Rc11, X86Locked};
 
 use crate::ast::{Arch, LitmusTest, LocRef, Quantifier};
 use crate::error::ParseError;
@@ -30,6 +30,17 @@ pub fn default_model(arch: Arch) -> MemoryModelKind {
     match arch {
         Arch::X86 => MemoryModelKind::Tso,
         Arch::C => MemoryModelKind::Rc11,
+    }
+}
+
+/// The engine's model for a test of `arch` judged under `model`: x86 tests
+/// get herd's x86 locked instructions (an `XCHG`'s halves unordered, see
+/// [`X86Locked`]); C tests keep atomic read-modify-writes.
+pub fn engine_model(arch: Arch, model: MemoryModelKind) -> &'static dyn MemoryModel {
+    match (arch, model) {
+        (Arch::X86, MemoryModelKind::Sc) => &X86Locked::SC,
+        (Arch::X86, MemoryModelKind::Tso) => &X86Locked::TSO,
+        _ => model.model(),
     }
 }
 
@@ -244,7 +255,7 @@ pub(crate) fn run_program(
             tally.states.insert(values);
         }
     };
-    let mut config = ExploreConfig::new(model.model());
+    let mut config = ExploreConfig::new(engine_model(test.arch, model));
     config.keep_going = true;
     config.observer = Some(Box::new(observer));
     let outcome = explore(&mut program, &mut config);

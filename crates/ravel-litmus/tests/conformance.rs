@@ -52,53 +52,6 @@ fn mismatches(sub: &str, model: MemoryModelKind) -> Vec<String> {
     out
 }
 
-/// herd's x86 locked read-modify-writes (`XCHG`, `LOCK ADD`, ...) are a read
-/// and a write of the same instruction that are *not* ordered by `po`, so
-/// herd lets the write be coherence-before the write the read reads from
-/// (`XCHG+XCHG`: both threads read each other's value). ravel's engine makes
-/// every read-modify-write atomic in program order and cannot produce these
-/// states. Engine gap, not an interpreter bug: these tests miss states under
-/// both `sc` and `x86-tso`.
-const X86_RMW_QUIRK: &[&str] = &[
-    "2+2W+mfence-rmws",
-    "2+2W+po-rmws",
-    "LB+rmw-pos",
-    "MP+mfence-rmw+rmw-po",
-    "MP+po+rmw-po",
-    "R+mfence-rmw+po",
-    "R+po-rmw+mfence",
-    "R+po-rmw+po",
-    "S+po+rmw-po",
-    "S+po-rmws",
-    "XCHG+XCHG",
-];
-
-/// Every test conforms except those of `known`, which must still mismatch
-/// (so the list shrinks when the engine learns the behaviour).
-fn assert_conforms_except(sub: &str, model: MemoryModelKind, known: &[&str]) {
-    let out = mismatches(sub, model);
-    let unexpected: Vec<&String> = out
-        .iter()
-        .filter(|m| !known.iter().any(|k| m.starts_with(&format!("{k}: "))))
-        .collect();
-    assert!(
-        unexpected.is_empty(),
-        "{} unexpected mismatches:\n{}",
-        unexpected.len(),
-        unexpected
-            .iter()
-            .map(|s| s.as_str())
-            .collect::<Vec<_>>()
-            .join("\n")
-    );
-    for k in known {
-        assert!(
-            out.iter().any(|m| m.starts_with(&format!("{k}: "))),
-            "{k} now conforms under {model:?}: remove it from the known gaps"
-        );
-    }
-}
-
 fn assert_conforms(sub: &str, model: MemoryModelKind) {
     let out = mismatches(sub, model);
     assert!(
@@ -110,18 +63,8 @@ fn assert_conforms(sub: &str, model: MemoryModelKind) {
 }
 
 #[test]
-fn x86_under_sc_except_known_engine_gaps() {
-    assert_conforms_except("x86", MemoryModelKind::Sc, X86_RMW_QUIRK);
-}
-
-#[test]
 fn c11_under_sc() {
     assert_conforms("c11", MemoryModelKind::Sc);
-}
-
-#[test]
-fn x86_under_tso_except_known_engine_gaps() {
-    assert_conforms_except("x86", MemoryModelKind::Tso, X86_RMW_QUIRK);
 }
 
 #[test]
@@ -129,14 +72,16 @@ fn c11_under_rc11() {
     assert_conforms("c11", MemoryModelKind::Rc11);
 }
 
+/// herd's x86 locked instructions included: an `XCHG`'s read and write are
+/// unordered (`ravel_core::model::X86Locked`), so `XCHG+XCHG` and the other
+/// `rmw` tests reach the states where an exchange's write is
+/// coherence-before the write its read reads.
 #[test]
-#[ignore = "11 of 121 tests (15 missing states): herd's unordered x86 RMW halves, see X86_RMW_QUIRK"]
-fn x86_under_sc_strict() {
+fn x86_under_sc() {
     assert_conforms("x86", MemoryModelKind::Sc);
 }
 
 #[test]
-#[ignore = "11 of 121 tests (17 missing states): herd's unordered x86 RMW halves, see X86_RMW_QUIRK"]
-fn x86_under_tso_strict() {
+fn x86_under_tso() {
     assert_conforms("x86", MemoryModelKind::Tso);
 }

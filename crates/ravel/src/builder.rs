@@ -27,6 +27,8 @@ pub struct Builder {
     stack_size: usize,
     keep_going: bool,
     fail_on_benign: bool,
+    x86_races: bool,
+    compiler_effects: bool,
     workers: Option<usize>,
     shard: Option<Shard>,
 }
@@ -50,6 +52,8 @@ impl Builder {
             stack_size: 2 << 20,
             keep_going: false,
             fail_on_benign: false,
+            x86_races: false,
+            compiler_effects: false,
             workers: None,
             shard: None,
         }
@@ -129,6 +133,35 @@ impl Builder {
         self
     }
 
+    /// Under [`MemoryModel::Tso`](crate::MemoryModel::Tso), also report races between the x86
+    /// instructions the atomics compile to (MOV loads and stores race, locked instructions do
+    /// not race with each other), classified after Owens (ECOOP 2010): a *triangular* race, whose
+    /// load may run while an earlier store of its thread is still in the store buffer, is a
+    /// `data race`; any other is a `benign race (non-triangular)`, SC-preserving. Off by default,
+    /// because at that level every Release/Acquire handshake races. Under SC and RC11 it does
+    /// nothing: the classification is about x86 store buffers.
+    pub fn x86_races(mut self, yes: bool) -> Builder {
+        self.x86_races = yes;
+        self
+    }
+
+    /// When a `data race` is found, also search for what a compiler that assumes race freedom
+    /// may make of it, and show it in the report as "compiler consequences" (after Boehm, "How
+    /// to miscompile programs with 'benign' data races", HotPar 2011). Two transformations are
+    /// tried at the racing places, on typed cell accesses (`UnsafeCell::read`/`write`; a
+    /// `with`/`with_mut` closure is opaque): a *scratch store* (a write first stores another
+    /// value the program writes to that location, and a racing read may return it: a value no
+    /// thread wrote there at that point) and a *hoisted read* (a thread's reads there after the
+    /// first return the first value: a spin loop that never sees the write). The search
+    /// re-explores the program with each transformation within a budget and reports the
+    /// strongest consequence found: a failure it leads to (a panic, a deadlock, a livelock)
+    /// with the accesses that led there, else the value read, else that none was found. Off by
+    /// default; the finding, its interleaving and its replay token stay those of the race.
+    pub fn compiler_effects(mut self, yes: bool) -> Builder {
+        self.compiler_effects = yes;
+        self
+    }
+
     /// Explores `f` and panics with the report of the first bug found (benign races fail it
     /// only with [`fail_on_benign`](Builder::fail_on_benign)).
     pub fn check<F: Fn() + Sync>(&self, f: F) {
@@ -163,6 +196,41 @@ impl Builder {
             _ => None,
         };
         let shard = env_shard.or(self.shard);
+        let (mut inner, benign) = self.explore_once(&strategy, shard, None, &f);
+        if self.compiler_effects {
+            let searched = Instant::now();
+            crate::compiler_effects::annotate(self, &mut inner.reports, &f);
+            inner.elapsed += searched.elapsed();
+        }
+        let test_name = std::thread::current().name().map(str::to_string);
+        // Bugs first, then the benign races.
+        let findings = inner
+            .reports
+            .iter()
+            .chain(&benign)
+            .map(|r| Finding {
+                report: r.clone(),
+                test_name: test_name.clone(),
+            })
+            .collect();
+        let outcome = Outcome { inner, findings };
+        if let Some(shard) = env_shard {
+            let dir = shard_output::shard_dir();
+            shard_output::append(&dir, shard, test_name.as_deref(), &outcome);
+        }
+        outcome
+    }
+
+    /// One exploration of `f` with `strategy`, the environment already read: the core's outcome
+    /// and the benign races to show after its bugs. With a `plan`, typed cell accesses apply its
+    /// compiler transformation (the consequence search of [`Builder::compiler_effects`]).
+    fn explore_once(
+        &self,
+        strategy: &Strategy,
+        shard: Option<Shard>,
+        plan: Option<&Arc<crate::rt::compiler_effects::Plan>>,
+        f: &(dyn Fn() + Sync),
+    ) -> (ravel_core::report::Outcome, Vec<ravel_core::report::Report>) {
         let exhaustive =
             matches!(strategy, Strategy::Exhaustive) && self.preemption_bound.is_none();
         let workers = if exhaustive {
@@ -182,12 +250,22 @@ impl Builder {
             keep_going: self.keep_going,
             collect_graphs: false,
             observer: None,
-            analyses: ravel_core::detect::standard_analyses,
+            // A consequence search asks what the program does, not which patterns it has.
+            analyses: if plan.is_some() {
+                ravel_core::detect::no_analyses
+            } else if self.x86_races && self.memory_model == MemoryModelKind::Tso {
+                ravel_core::detect::x86_race_analyses
+            } else {
+                ravel_core::detect::standard_analyses
+            },
             shard,
         };
         let benign: crate::rt::benign::Sink = Arc::default();
         let body = || {
             crate::rt::benign::install(&benign);
+            if let Some(plan) = plan {
+                crate::rt::compiler_effects::install(plan);
+            }
             f()
         };
         let body: &(dyn Fn() + Sync) = &body;
@@ -205,23 +283,30 @@ impl Builder {
             // run side by side.
             inner = run(1).0;
         }
-        let test_name = std::thread::current().name().map(str::to_string);
-        // Bugs first, then the benign races.
         let benign = crate::rt::benign::collect(&benign, &inner.reports);
-        let findings = inner
-            .reports
-            .iter()
-            .chain(&benign)
-            .map(|r| Finding {
-                report: r.clone(),
-                test_name: test_name.clone(),
-            })
-            .collect();
-        let outcome = Outcome { inner, findings };
-        if let Some(shard) = env_shard {
-            let dir = shard_output::shard_dir();
-            shard_output::append(&dir, shard, test_name.as_deref(), &outcome);
-        }
-        outcome
+        (inner, benign)
+    }
+
+    /// One exploration of the consequence search (`compiler_effects.rs`): `plan` applied, on
+    /// one worker, collecting every finding, within `budget` executions. `strategy` is
+    /// exhaustive, or the replay of one of its executions.
+    pub(crate) fn explore_transformed(
+        &self,
+        strategy: Strategy,
+        budget: u64,
+        plan: &Arc<crate::rt::compiler_effects::Plan>,
+        f: &(dyn Fn() + Sync),
+    ) -> ravel_core::report::Outcome {
+        let search = Builder {
+            strategy: strategy.clone(),
+            max_executions: Some(budget),
+            preemption_bound: None,
+            keep_going: true,
+            compiler_effects: false,
+            workers: Some(1),
+            shard: None,
+            ..self.clone()
+        };
+        search.explore_once(&strategy, None, Some(plan), f).0
     }
 }

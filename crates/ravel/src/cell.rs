@@ -11,8 +11,17 @@
 //! (different bits)`. [`RacyCell`] declares a location racy by design: `benign race (declared
 //! racy)`. Benign races are reported at low severity and fail a check only when the builder asks
 //! ([`Builder::fail_on_benign`](crate::Builder::fail_on_benign)).
+//!
+//! [`SplitCell`] is a plain integer that memory accesses in two parts (a misaligned field, a
+//! value wider than the machine word): a read racing with a write may be torn, and ravel
+//! reports the value no thread wrote (`torn read`).
+
+mod split;
+
+pub use split::{PartOrder, SplitCell, SplitInteger};
 
 use crate::rt::claim::Claim;
+use crate::rt::compiler_effects;
 use crate::rt::perform;
 use ravel_core::event::{CellShape, Loc, Op, SourceSpan};
 
@@ -47,7 +56,12 @@ impl<T: ?Sized> UnsafeCell<T> {
     /// The location to name in an access, claimed for this worker first (every access asks).
     fn loc(&self) -> Loc {
         self.claim.check();
-        Loc::unresolved(self as *const UnsafeCell<T> as *const u8 as usize)
+        Loc::unresolved(self.address())
+    }
+
+    /// The cell's address, which names it within an execution.
+    fn address(&self) -> usize {
+        self as *const UnsafeCell<T> as *const u8 as usize
     }
 
     /// Reads through a shared pointer; recorded as a non-atomic read.
@@ -145,6 +159,9 @@ integer!(
 ///   whole word for the same reason.
 /// - two racing writes of the same value stay a data race, said to be idempotent in the report.
 ///
+/// They are also where [`Builder::compiler_effects`](crate::Builder::compiler_effects) applies a
+/// compiler's transformations (a scratch store, a hoisted read) to show what a race may lead to.
+///
 /// ```
 /// use ravel::cell::UnsafeCell;
 /// use ravel::sync::Arc;
@@ -211,19 +228,29 @@ impl<T: Integer> UnsafeCell<T> {
     pub fn write_bits(&self, mask: T, bits: T) {
         let span = SourceSpan::caller();
         let mask = mask.to_word();
-        let read = self.shape(mask, None, false).read_modify_write();
-        self.shaped(false, read, span);
-        let new = (self.current() & !mask) | (bits.to_word() & mask);
+        let old =
+            compiler_effects::read(self.address(), self.current(), span).unwrap_or_else(|| {
+                let read = self.shape(mask, None, false).read_modify_write();
+                self.shaped(false, read, span);
+                self.current()
+            });
+        let new = (old & !mask) | (bits.to_word() & mask);
         self.write_shaped(mask, T::from_word(new), false, span);
     }
 
     fn read_shaped(&self, mask: u64, racy: bool, span: SourceSpan) -> T {
+        if let Some(word) = compiler_effects::read(self.address(), self.current(), span) {
+            return T::from_word(word);
+        }
         self.shaped(false, self.shape(mask, None, racy), span);
         T::from_word(self.current())
     }
 
     fn write_shaped(&self, mask: u64, value: T, racy: bool, span: SourceSpan) {
-        self.shaped(true, self.shape(mask, Some(value), racy), span);
+        let word = value.to_word();
+        if !compiler_effects::write(self.address(), self.current(), word, span) {
+            self.shaped(true, self.shape(mask, Some(value), racy), span);
+        }
         self.store(value);
     }
 }

@@ -22,6 +22,7 @@
 
 mod builder;
 pub mod cell;
+mod compiler_effects;
 pub mod hint;
 mod loom_compat;
 mod outcome;

@@ -193,3 +193,77 @@ fn potential_deadlock_report() {
         },
     );
 }
+
+#[test]
+fn torn_read_report() {
+    check("torn_read", || {
+        // A misaligned u32: its first three bytes and its last byte are separate accesses.
+        let owner = Arc::new(ravel::cell::SplitCell::split_at(0u32, 3));
+        let o = owner.clone();
+        let t = thread::Builder::new()
+            .name("writer".into())
+            .spawn(move || {
+                o.write(0x0200_0001);
+                o.write(0);
+            })
+            .unwrap();
+        let _ = owner.read();
+        t.join().unwrap();
+    });
+}
+
+#[test]
+fn triangular_race_report() {
+    // Store buffering with MOVs: each load may run while its thread's store is still buffered.
+    check_with(
+        "triangular_race",
+        Builder::new()
+            .memory_model(ravel::MemoryModel::Tso)
+            .x86_races(true),
+        || {
+            let flags = Arc::new([AtomicUsize::new(0), AtomicUsize::new(0)]);
+            let f = flags.clone();
+            let t = thread::Builder::new()
+                .name("second".into())
+                .spawn(move || {
+                    f[1].store(1, Ordering::Release);
+                    f[0].load(Ordering::Acquire)
+                })
+                .unwrap();
+            flags[0].store(1, Ordering::Release);
+            let _ = flags[1].load(Ordering::Acquire);
+            t.join().unwrap();
+        },
+    );
+}
+
+#[test]
+fn compiler_consequences_report() {
+    // Seed 003's `owner`, peeked at without the lock: a compiler may store a scratch value
+    // into it (here another thread's id) before `owner = 0`.
+    fn enter_and_leave(s: &(UnsafeCell<u32>, AtomicBool), me: u32) {
+        assert_ne!(s.0.read(), me, "thread {me} reads itself as the owner");
+        let free =
+            s.1.compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed)
+                .is_ok();
+        if free {
+            s.0.write(me);
+            s.0.write(0);
+            s.1.store(false, Ordering::Release);
+        }
+    }
+    check_with(
+        "compiler_consequences",
+        Builder::new().compiler_effects(true),
+        || {
+            let s = Arc::new((UnsafeCell::new(0u32), AtomicBool::new(false)));
+            let s2 = s.clone();
+            let t = thread::Builder::new()
+                .name("id 1".into())
+                .spawn(move || enter_and_leave(&s2, 1))
+                .unwrap();
+            enter_and_leave(&s, 7);
+            t.join().unwrap();
+        },
+    );
+}

@@ -56,6 +56,18 @@ fn spinner() {
     }
 }
 
+/// A misaligned value written twice while another thread reads it: a torn read.
+fn packed_owner() {
+    let owner = Arc::new(ravel::cell::SplitCell::split_at(0u32, 3));
+    let o = owner.clone();
+    let t = thread::spawn(move || {
+        o.write(0x0200_0001);
+        o.write(0);
+    });
+    let _ = owner.read();
+    t.join().unwrap();
+}
+
 fn replays(kind: FindingKind, f: fn()) {
     for strategy in [
         Strategy::Exhaustive,
@@ -94,6 +106,11 @@ fn deadlock_replays() {
 #[test]
 fn data_race_replays() {
     replays(FindingKind::DataRace, racy_flag);
+}
+
+#[test]
+fn torn_read_replays() {
+    replays(FindingKind::TornRead, packed_owner);
 }
 
 #[test]

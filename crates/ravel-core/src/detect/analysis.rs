@@ -18,6 +18,13 @@ pub trait ExecutionAnalysis: Send {
     /// order it ran, cell accesses included, which the graph does not hold). Answers a finding to
     /// report it with this execution's trace and replay token.
     fn check(&mut self, graph: &ExecutionGraph, trace: &[TraceStep]) -> Option<Finding>;
+
+    /// The benign findings ([`FindingKind::is_benign`](super::FindingKind::is_benign)) of the
+    /// execution last checked, which are reported beside it without stopping anything. The
+    /// analysis reports each place once; the default finds none.
+    fn take_benign(&mut self) -> Vec<Finding> {
+        Vec::new()
+    }
 }
 
 /// Builds the analyses of one exploration.
@@ -34,4 +41,13 @@ pub fn standard_analyses() -> Vec<Box<dyn ExecutionAnalysis>> {
         Box::new(super::AtomicityDetector::new()),
         Box::new(super::MixedRaceDetector::new()),
     ]
+}
+
+/// The standard analyses plus races between x86 instructions, classified triangular or not
+/// ([`TriangularRaceDetector`](super::TriangularRaceDetector)); meant for explorations under
+/// x86-TSO, whose executions include every sequentially consistent one.
+pub fn x86_race_analyses() -> Vec<Box<dyn ExecutionAnalysis>> {
+    let mut analyses = standard_analyses();
+    analyses.push(Box::new(super::TriangularRaceDetector::new()));
+    analyses
 }

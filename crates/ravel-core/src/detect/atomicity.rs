@@ -175,7 +175,7 @@ impl ExecutionAnalysis for AtomicityDetector {
 }
 
 /// How many graph events an operation leaves (a thread's start and end have no step).
-fn event_count(op: &Op, result: &OpResult) -> u32 {
+pub(super) fn event_count(op: &Op, result: &OpResult) -> u32 {
     match op {
         Op::Yield | Op::CellAccess { .. } | Op::ShapedCellAccess { .. } => 0,
         Op::Load { .. }
@@ -184,7 +184,8 @@ fn event_count(op: &Op, result: &OpResult) -> u32 {
         | Op::Unlock(_)
         | Op::Spawn
         | Op::Join(_)
-        | Op::CondWake { .. } => 1,
+        | Op::CondWake { .. }
+        | Op::SplitAccess { .. } => 1,
         Op::Rmw { .. } | Op::Lock(_) | Op::CondWait { .. } | Op::Notify { .. } => 2,
         Op::CompareExchange { .. } => {
             1 + u32::from(matches!(result, OpResult::Cas { ok: true, .. }))

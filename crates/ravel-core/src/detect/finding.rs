@@ -26,6 +26,9 @@ pub enum FindingKind {
     /// An interleaving no serial order of the intended atomic regions allows (a lost update, a
     /// pair of fields read half-updated).
     AtomicityViolation,
+    /// A plain value accessed in parts (misaligned, or wider than the machine word) was read
+    /// with parts from different writes, giving a value no thread wrote.
+    TornRead,
 }
 
 impl fmt::Display for FindingKind {
@@ -39,6 +42,7 @@ impl fmt::Display for FindingKind {
             FindingKind::NonDeterminism => "non-determinism",
             FindingKind::BenignRace(class) => return write!(f, "benign race ({class})"),
             FindingKind::AtomicityViolation => "atomicity violation",
+            FindingKind::TornRead => "torn read",
         })
     }
 }
@@ -64,6 +68,10 @@ pub enum BenignClass {
     DifferentBits,
     /// The location is racy by design (`ravel::cell::RacyCell`).
     DeclaredRacy,
+    /// A race between x86 instructions that is not triangular (Owens, ECOOP 2010): no store of
+    /// the loading thread can still be buffered when it loads, so the race cannot make the
+    /// program leave sequential consistency under x86-TSO (`detect/triangular.rs`).
+    NonTriangular,
 }
 
 impl fmt::Display for BenignClass {
@@ -72,6 +80,7 @@ impl fmt::Display for BenignClass {
             BenignClass::LossyCounter => "lossy counter",
             BenignClass::DifferentBits => "different bits",
             BenignClass::DeclaredRacy => "declared racy",
+            BenignClass::NonTriangular => "non-triangular",
         })
     }
 }

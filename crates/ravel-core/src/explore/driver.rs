@@ -4,7 +4,7 @@
 use super::interleavings::InterleavingScheduler;
 use super::path::ExecutionKey;
 use super::pct::PctScheduler;
-use super::pool::{same_place, ParallelExploration, Task, WorkerOutcome};
+use super::pool::{same_finding_place, same_place, ParallelExploration, Task, WorkerOutcome};
 use super::random::RandomScheduler;
 use super::replay_token::TokenScheduler;
 use super::revisit::Revisits;
@@ -275,7 +275,11 @@ impl ParallelExploration {
             }
             // Shards other than the first only watch the shared beginning go by.
             let counted = !shared || shard.is_some_and(|s| s.owns_shared_prefix());
-            match engine.run_execution() {
+            let ran = engine.run_execution();
+            if counted && !matches!(ran, Err(Stop::Redundant | Stop::OutOfTime)) {
+                self.keep_split_race(engine, result);
+            }
+            match ran {
                 Ok(()) => {
                     if !counted {
                         continue;
@@ -330,9 +334,40 @@ impl ParallelExploration {
     }
 }
 
+impl ParallelExploration {
+    /// Keeps the race on a split access that the execution just run saw, for the end of the
+    /// exploration (`detect::torn`): reported only if no bug turns up, so that a torn read,
+    /// the race's consequence, is reported instead when one exists. One per place, the earliest.
+    fn keep_split_race(&self, engine: &mut Engine<'_>, result: &mut WorkerOutcome) {
+        let Some(race) = engine.run.torn.take_race() else {
+            return;
+        };
+        let key = engine.current_key();
+        let kept = result
+            .split_races
+            .iter()
+            .position(|(_, r)| same_finding_place(&r.finding, &race));
+        if let Some(i) = kept {
+            let earlier = match (&result.split_races[i].0, &key) {
+                (Some(old), Some(new)) => old <= new,
+                _ => true,
+            };
+            if earlier {
+                return;
+            }
+            result.split_races.remove(i);
+        }
+        let report = engine.report(race, self.executions());
+        result.split_races.push((key, report));
+    }
+}
+
 impl Engine<'_> {
     fn report(&self, finding: Finding, executions: u64) -> Report {
         let mut finding = finding;
+        if self.config.model.name() == "tso" {
+            crate::detect::label_cell_race(&mut finding, &self.run.trace);
+        }
         for side in &mut finding.sides {
             if side.thread_name.is_none() {
                 side.thread_name = self.program.thread_name(side.thread);
@@ -387,14 +422,23 @@ impl Engine<'_> {
         lock_order.observe(&self.run.trace, &|loc| program.class_of(loc))
     }
 
-    /// Runs the whole-execution detectors on the complete graph.
+    /// Runs the whole-execution detectors on the complete graph. Their benign findings are
+    /// handed to the program and do not stop anything; the first bug does.
     fn analyze(&mut self) -> Result<(), Stop> {
+        let mut bug = None;
+        let mut benign = Vec::new();
         for analysis in &mut self.analyses {
-            if let Some(finding) = analysis.check(&self.graph, &self.run.trace) {
-                return Err(Stop::Found(finding));
+            bug = analysis.check(&self.graph, &self.run.trace);
+            benign.append(&mut analysis.take_benign());
+            if bug.is_some() {
+                break;
             }
         }
-        Ok(())
+        for finding in benign {
+            let report = self.benign_report(finding);
+            self.program.benign_race(report);
+        }
+        bug.map_or(Ok(()), |finding| Err(Stop::Found(finding)))
     }
 
     fn run_steps(&mut self) -> Result<(), Stop> {

@@ -4,10 +4,10 @@
 use super::driver::{Engine, Mode, Stop};
 use super::revisit::WorkItem;
 use super::run_state::SpinBlock;
-use crate::detect::{CellEvent, Finding, FindingKind};
+use crate::detect::{CellEvent, Finding, FindingKind, SplitEvent};
 use crate::event::{
-    CellShape, FenceMode, Loc, Op, OpResult, ReadMode, RmwKind, RmwUpdate, SourceSpan, ThreadId,
-    Value, WriteMode,
+    CellShape, FenceMode, Loc, Op, OpResult, ReadMode, RmwKind, RmwUpdate, SourceSpan, SplitPart,
+    ThreadId, Value, WriteMode,
 };
 use crate::graph::{EventId, Label, ReadKind, ReadLabel, Source, WriteLabel};
 use crate::report::Report;
@@ -54,6 +54,21 @@ impl Engine<'_> {
             } => {
                 self.write(t, loc, init, val, mode, false, span)?;
                 OpResult::Unit
+            }
+            Op::Rmw {
+                loc,
+                init,
+                update,
+                mode,
+            } if update.kind == RmwKind::Swap && self.config.model.exchanges_write_first() => {
+                // herd's x86 XCHG (`model::X86Locked`): the write half first, then a read that
+                // may read the write before it in coherence or any later one.
+                let new = update.apply(0);
+                self.write(t, loc, init, new, mode.write_part(), false, span)?;
+                let read_mode = mode.read_part();
+                let modes = (read_mode, read_mode, mode.write_part());
+                let (_, v) = self.read(t, loc, init, modes, ReadKind::SwapAfterWrite, span)?;
+                OpResult::Value(v)
             }
             Op::Rmw {
                 loc,
@@ -203,7 +218,62 @@ impl Engine<'_> {
                 }
                 self.cell_access(t, loc, write, shape, asked, span)?
             }
+            Op::SplitAccess {
+                loc,
+                init,
+                whole,
+                part,
+            } => self.split_access(t, loc, init, whole, part, span)?,
         })
+    }
+
+    /// One part of a split access (`detect::torn`): a non-atomic read or write of the part's
+    /// location in the graph, then the torn-read check, which may stop the execution.
+    fn split_access(
+        &mut self,
+        t: ThreadId,
+        loc: Loc,
+        init: Value,
+        whole: [Value; 2],
+        part: SplitPart,
+        span: SourceSpan,
+    ) -> Result<OpResult, Stop> {
+        let clock = self.run.thread(t).clock.clone();
+        let whole = u128::from(whole[0]) | u128::from(whole[1]) << 64;
+        let (event, value, source) = if part.is_write() {
+            let value = part.of(whole);
+            let id = self.write(t, loc, init, value, WriteMode::NonAtomic, false, span)?;
+            (id, value, Source::Init)
+        } else {
+            let na = ReadMode::NonAtomic;
+            let modes = (na, na, WriteMode::Relaxed);
+            let (id, value) = self.read(t, loc, init, modes, ReadKind::Plain, span)?;
+            (id, value, self.graph.read(id).rf)
+        };
+        let result = if part.is_write() {
+            OpResult::Unit
+        } else {
+            OpResult::Value(value)
+        };
+        let access = SplitEvent {
+            thread: t,
+            loc,
+            part,
+            init,
+            whole,
+            value,
+            event,
+            source,
+            span,
+        };
+        if let Some(torn) = self.run.torn.access(&access, &clock) {
+            // The report's trace ends with this part: show what it read.
+            if let Some(step) = self.run.trace.last_mut() {
+                step.result = result;
+            }
+            return Err(Stop::Found(torn));
+        }
+        Ok(result)
     }
 
     /// A cell access: checked for races (a benign one is reported and the execution goes on),
@@ -257,7 +327,7 @@ impl Engine<'_> {
     }
 
     /// A report of a benign finding in the execution so far.
-    fn benign_report(&self, finding: Finding) -> Report {
+    pub(super) fn benign_report(&self, finding: Finding) -> Report {
         let mut finding = finding;
         for side in &mut finding.sides {
             if side.thread_name.is_none() {
@@ -489,7 +559,11 @@ impl Engine<'_> {
         kind: ReadKind,
         span: SourceSpan,
     ) -> Result<EventId, Stop> {
-        let co_max = self.graph.co_max(loc);
+        // The source a read takes by default: the coherence-latest write, except that an
+        // exchange's read never reads its own write half (then it reads the write before it).
+        let partner = (kind == ReadKind::SwapAfterWrite)
+            .then(|| EventId::new(t, self.graph.thread_len(t) - 1));
+        let co_max = self.graph.co_max_except(loc, partner);
         let label = ReadLabel {
             loc,
             mode,
@@ -517,8 +591,11 @@ impl Engine<'_> {
         // to settle atomicity against other reads of `loc` (without any, it is never asked).
         let optimal = matches!(self.mode, Mode::Optimal(_));
         let porf_floor = self.config.model.reads_respect_porf();
+        // An exchange's read does not depend on its write half: what it depends on is what
+        // comes before the pair.
+        let last_before = if partner.is_some() { 2 } else { 1 };
         let before = if porf_floor || (optimal && self.graph.reads_of(loc).len() > 1) {
-            self.graph.prefix(EventId::new(t, id.index - 1))
+            self.graph.prefix(EventId::new(t, id.index - last_before))
         } else {
             View::empty()
         };
@@ -637,6 +714,12 @@ impl Engine<'_> {
         settled_in: Option<&View>,
     ) -> bool {
         let loc = label.loc;
+        if label.kind == ReadKind::SwapAfterWrite
+            && self.graph.exchange_partner(id).map(Source::Write) == Some(src)
+        {
+            // herd's intra-instruction causality: an instruction does not read its own write.
+            return false;
+        }
         let value = self.graph.value_of(loc, src);
         match label.kind {
             ReadKind::Lock if value != 0 => return false,
@@ -750,6 +833,26 @@ impl Engine<'_> {
         Ok(id)
     }
 
+    /// Whether the write `write`, just placed, lies strictly between the write an exchange's read
+    /// reads and that exchange's write half ([`crate::model::X86Locked`]), for an exchange whose
+    /// read `write` may revisit (outside `prefix`, the write's porf-prefix). Such a placement is
+    /// inconsistent, but revisiting the read to read `write` repairs it: as with two
+    /// read-modify-writes of one write (TruSt's treatment), the placement is explored only for
+    /// its revisits.
+    fn splits_revisitable_exchange(&self, loc: Loc, write: EventId, prefix: &View) -> bool {
+        let g = &self.graph;
+        let at = g.co_position(loc, Source::Write(write));
+        g.reads_of(loc).iter().any(|&read| {
+            let Some(partner) = g.exchange_partner(read) else {
+                return false;
+            };
+            g.event(read).revisitable
+                && !prefix.contains(read)
+                && g.co_position(loc, g.read(read).rf) < at
+                && at < g.co_position(loc, Source::Write(partner))
+        })
+    }
+
     fn new_write(
         &mut self,
         t: ThreadId,
@@ -824,6 +927,9 @@ impl Engine<'_> {
             0
         };
         let mut placements = Vec::with_capacity(sources.len());
+        // Placements only an exchange's atomicity forbids, where the write may revisit that
+        // exchange's read (see `splits_revisitable_exchange`).
+        let mut tentative = Vec::new();
         for (p, &after) in sources.iter().enumerate().skip(floor) {
             // Never split a read-modify-write from the write it read.
             if let Some(&next) = self.graph.co_order(loc).get(p) {
@@ -842,6 +948,8 @@ impl Engine<'_> {
             self.graph.co_insert_after(loc, id, after);
             if self.config.model.is_consistent_with(&self.graph, id) {
                 placements.push(after);
+            } else if optimal && self.splits_revisitable_exchange(loc, id, &before) {
+                tentative.push(after);
             }
             self.graph.co_remove(loc, id);
         }
@@ -850,6 +958,9 @@ impl Engine<'_> {
         };
         let chosen = match &mut self.mode {
             Mode::Optimal(revisits) => {
+                for &after in &tentative {
+                    revisits.push(WorkItem::Coherence { write: id, after });
+                }
                 for &after in &placements {
                     if after != last {
                         revisits.push(WorkItem::Coherence { write: id, after });

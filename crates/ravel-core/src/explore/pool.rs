@@ -12,7 +12,7 @@
 
 use super::path::ExecutionKey;
 use super::revisit::Subtree;
-use crate::detect::FindingKind;
+use crate::detect::{Finding, FindingKind};
 use crate::report::{Outcome, Report};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard};
@@ -60,6 +60,9 @@ pub struct WorkerOutcome {
     /// Findings only suspected (a lock-order cycle), reported unless the exploration settles
     /// them.
     pub(crate) suspects: Vec<(Option<ExecutionKey>, Report)>,
+    /// Data races on split accesses, kept aside: reported only if the exploration finds no bug
+    /// (a torn read is their consequence, and the better report).
+    pub(crate) split_races: Vec<(Option<ExecutionKey>, Report)>,
     /// Whether a complete exploration by this worker covers every execution (exhaustive and
     /// unbounded), and so settles suspicions.
     pub(crate) settles: bool,
@@ -201,9 +204,11 @@ impl ParallelExploration {
         };
         let mut reports: Vec<(Option<ExecutionKey>, Report)> = Vec::new();
         let mut suspects: Vec<(Option<ExecutionKey>, Report)> = Vec::new();
+        let mut split_races: Vec<(Option<ExecutionKey>, Report)> = Vec::new();
         let mut settles = true;
         for result in results {
             suspects.extend(result.suspects);
+            split_races.extend(result.split_races);
             settles &= result.settles;
             let o = result.outcome;
             outcome.executions += o.executions;
@@ -227,6 +232,13 @@ impl ParallelExploration {
         // cannot close; otherwise they are worth a look.
         let settled = settles && outcome.complete;
         let deadlocked = kept.iter().any(|r| r.finding.kind == FindingKind::Deadlock);
+        if kept.is_empty() || keep_going {
+            let mut races = earliest_per_place(split_races);
+            if !keep_going {
+                races.truncate(1);
+            }
+            kept.extend(races);
+        }
         if !settled && !deadlocked {
             kept.extend(earliest_per_place(suspects));
         }
@@ -253,12 +265,13 @@ fn earliest_per_place(mut reports: Vec<(Option<ExecutionKey>, Report)>) -> Vec<R
 
 /// Whether two reports are about the same bug: the same kind, summary and places.
 pub(crate) fn same_place(a: &Report, b: &Report) -> bool {
-    a.finding.kind == b.finding.kind
-        && a.finding.summary == b.finding.summary
-        && a.finding.sides.len() == b.finding.sides.len()
-        && a.finding
-            .sides
-            .iter()
-            .zip(&b.finding.sides)
-            .all(|(x, y)| x.span == y.span)
+    same_finding_place(&a.finding, &b.finding)
+}
+
+/// Whether two findings are about the same bug: the same kind, summary and places.
+pub(crate) fn same_finding_place(a: &Finding, b: &Finding) -> bool {
+    a.kind == b.kind
+        && a.summary == b.summary
+        && a.sides.len() == b.sides.len()
+        && a.sides.iter().zip(&b.sides).all(|(x, y)| x.span == y.span)
 }

@@ -291,7 +291,9 @@ impl Revisits {
                 g.co_move_after(loc, write, after);
                 g.event_mut(write).added_max = false;
                 self.add_backward_revisits(g, write);
-                true
+                // A placement that splits an exchange is explored only for its revisits
+                // (`Engine::splits_revisitable_exchange`).
+                !model.exchanges_write_first() || model.is_consistent(g)
             }
             WorkItem::Backward { read, write } => {
                 g.restrict_to_stamp(g.event(write).stamp);
@@ -306,10 +308,18 @@ impl Revisits {
                 let r = *ng.read(read);
                 ng.set_rf(read, Source::Write(write));
                 let value = ng.value_of(r.loc, Source::Write(write));
-                ng.event_mut(read).added_max = ng.co_max(r.loc) == Source::Write(write);
+                let partner = ng.exchange_partner(read);
+                ng.event_mut(read).added_max =
+                    ng.co_max_except(r.loc, partner) == Source::Write(write);
                 if r.kind == ReadKind::Lock && value != 0 {
                     // The mutex is held in the new graph: the acquisition waits for a release.
                     remove_last(&mut ng, read.thread, read.index);
+                } else if model.exchanges_write_first() {
+                    // The write may come from a placement that only this revisit makes
+                    // consistent (it split an exchange): the rest need not be consistent.
+                    if !model.is_consistent(&ng) {
+                        return false;
+                    }
                 } else if !model.is_consistent_with(&ng, read) {
                     // The read is its thread's last kept event (anything after it was added
                     // later, and the write's prefix cannot hold it), nothing reads from it, and
@@ -383,7 +393,10 @@ fn is_co_before_kept(g: &ExecutionGraph, id: EventId, write: EventId, keep: &Vie
         _ => return false,
     };
     let after = g.co_position(loc, base);
+    // An exchange's read never reads its own write half, so that write does not make what it
+    // read less than the latest it could have read.
+    let partner = g.exchange_partner(id);
     g.co_order(loc)[after..]
         .iter()
-        .any(|&s| s != write && keep.contains(s))
+        .any(|&s| s != write && Some(s) != partner && keep.contains(s))
 }

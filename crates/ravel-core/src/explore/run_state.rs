@@ -4,7 +4,7 @@
 
 use super::replay_token::ReplayToken;
 use crate::clock::VectorClock;
-use crate::detect::{CellRaceDetector, RacePlace};
+use crate::detect::{CellRaceDetector, RacePlace, TornReadDetector};
 use crate::event::{Loc, Op, OpResult, SourceSpan, ThreadId};
 use crate::graph::{EventId, Source};
 use rustc_hash::{FxHashMap, FxHashSet};
@@ -121,6 +121,8 @@ pub(crate) struct RunState {
     pub write_clocks: FxHashMap<EventId, VectorClock>,
     pub finish_clocks: FxHashMap<ThreadId, VectorClock>,
     pub cells: CellRaceDetector,
+    /// Split accesses: torn reads, and races kept aside (`detect::torn`).
+    pub torn: TornReadDetector,
     pub trace: Vec<TraceStep>,
     pub token: ReplayToken,
     pub steps: u64,
@@ -146,6 +148,7 @@ impl RunState {
         self.write_clocks.clear();
         self.finish_clocks.clear();
         self.cells.clear();
+        self.torn.clear();
         self.trace.clear();
         self.token = ReplayToken::default();
         self.steps = 0;

@@ -7,10 +7,12 @@ mod relation;
 mod sc;
 mod tso;
 mod views;
+mod x86_locked;
 
 pub use rc11::Rc11;
 pub use sc::SequentialConsistency;
 pub use tso::Tso;
+pub use x86_locked::X86Locked;
 
 use crate::graph::{EventId, ExecutionGraph};
 
@@ -38,6 +40,15 @@ pub trait MemoryModel: std::fmt::Debug + Send + Sync {
     /// Whether every consistent graph is an interleaving (`po ∪ rf ∪ co ∪ fr` acyclic), so
     /// re-execution can follow one and reports show a real order of steps.
     fn is_interleaving(&self) -> bool {
+        false
+    }
+    /// Whether an exchange (a `swap` read-modify-write) is herd7's x86 `XCHG`: the explorer
+    /// performs its write half first and its read half as a [`ReadKind::SwapAfterWrite`], which
+    /// the model leaves unordered with the write ([`X86Locked`]). False for every model Rust
+    /// programs use: their exchanges are atomic.
+    ///
+    /// [`ReadKind::SwapAfterWrite`]: crate::graph::ReadKind::SwapAfterWrite
+    fn exchanges_write_first(&self) -> bool {
         false
     }
 }

@@ -4,7 +4,7 @@
 //! [`super::views`]). Closures are cubic over 64-bit words, acyclicity is Kahn's algorithm.
 
 use crate::event::{Loc, ThreadId};
-use crate::graph::{EventId, ExecutionGraph, Label, Source};
+use crate::graph::{EventId, ExecutionGraph, Label, ReadKind, ReadLabel, Source};
 
 /// A binary relation over `0..n` as a bit matrix, one row of `words` 64-bit words per element.
 #[derive(Clone, Default, Debug)]
@@ -26,6 +26,11 @@ impl Rel {
     /// Adds the pair `(a, b)`.
     pub(crate) fn set(&mut self, a: usize, b: usize) {
         self.bits[a * self.words + b / 64] |= 1 << (b % 64);
+    }
+
+    /// Removes the pair `(a, b)`.
+    pub(crate) fn unset(&mut self, a: usize, b: usize) {
+        self.bits[a * self.words + b / 64] &= !(1 << (b % 64));
     }
 
     /// Whether `(a, b)` is in the relation.
@@ -211,6 +216,23 @@ impl EventTable {
         matches!(self.labels[i], Label::Read(_))
     }
 
+    /// Whether `i` is the read half of an exchange performed write first (its write half is
+    /// `i - 1`).
+    pub(crate) fn is_exchange_read(&self, i: usize) -> bool {
+        matches!(
+            self.labels[i],
+            Label::Read(ReadLabel {
+                kind: ReadKind::SwapAfterWrite,
+                ..
+            })
+        )
+    }
+
+    /// Whether `i` is the write half of an exchange performed write first.
+    pub(crate) fn is_exchange_write(&self, i: usize) -> bool {
+        i + 1 < self.len() && self.threads[i + 1] == self.threads[i] && self.is_exchange_read(i + 1)
+    }
+
     /// Program order (same thread, earlier to later, transitive) plus spawn and join order, not
     /// closed across threads.
     pub(crate) fn po_and_sync(&self, po: &mut Rel, sync: &mut Rel) {
@@ -222,6 +244,10 @@ impl EventTable {
             for a in r.clone() {
                 for b in a + 1..r.end {
                     po.set(a, b);
+                }
+                // The halves of one exchange are one instruction: unordered.
+                if self.is_exchange_read(a) {
+                    po.unset(a - 1, a);
                 }
             }
         }
@@ -307,4 +333,32 @@ impl EventTable {
             }
         })
     }
+}
+
+/// herd7's atomicity axiom `empty rmw & (fre; coe)` for exchanges performed write first (the
+/// only read-modify-writes whose halves the explorer does not keep adjacent in coherence): no
+/// write of another thread lies strictly between the write the read half reads and the write
+/// half. Also herd's intra-instruction causality: the read half never reads its own write half.
+pub(crate) fn exchanges_atomic(graph: &ExecutionGraph) -> bool {
+    graph
+        .co_lists()
+        .all(|(loc, _)| exchanges_atomic_at(graph, loc))
+}
+
+/// [`exchanges_atomic`] for the exchanges of `loc` only.
+pub(crate) fn exchanges_atomic_at(graph: &ExecutionGraph, loc: Loc) -> bool {
+    let co = graph.co_order(loc);
+    graph.reads_of(loc).iter().all(|&read| {
+        let Some(write) = graph.exchange_partner(read) else {
+            return true;
+        };
+        let src = graph.read(read).rf;
+        if src == Source::Write(write) {
+            return false;
+        }
+        let from = graph.co_position(loc, src);
+        let to = graph.co_position(loc, Source::Write(write));
+        // Positions count the initial write as 0: `co[from..to - 1]` lies strictly between.
+        from >= to || co[from..to - 1].iter().all(|w| w.thread == read.thread)
+    })
 }

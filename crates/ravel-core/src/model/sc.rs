@@ -3,6 +3,11 @@
 //!
 //! Deviations: none. Spawn and join order count as program order, as in every model.
 //!
+//! An exchange performed write first ([`crate::graph::ReadKind::SwapAfterWrite`], x86 litmus
+//! tests only, see [`super::X86Locked`]) is one herd7 `XCHG` instruction: program order does not
+//! order its two halves (herd's `po` relates instructions), and herd's `sc.cat` adds
+//! `empty(rmw ∩ (fre ; coe))` for them.
+//!
 //! After one event is added to a consistent graph (or given another choice), a cycle must pass
 //! through it. Nothing comes after it in its thread and nothing reads from it, so its only way
 //! out is to the write after its source (a read) or after itself (a write) in coherence order,
@@ -11,6 +16,7 @@
 //! answers that by a search that covers each thread as a suffix and each location as a suffix
 //! of its coherence order.
 
+use super::relation::{exchanges_atomic, exchanges_atomic_at};
 use super::MemoryModel;
 use crate::graph::{EventId, ExecutionGraph, Label, Source};
 
@@ -32,13 +38,20 @@ impl MemoryModel for SequentialConsistency {
     }
 
     fn is_consistent(&self, graph: &ExecutionGraph) -> bool {
-        RelationGraph::with_sc_order(graph, RelationGraph::is_acyclic)
+        RelationGraph::with_sc_order(graph, RelationGraph::is_acyclic) && exchanges_atomic(graph)
     }
 
     fn is_consistent_with(&self, graph: &ExecutionGraph, event: EventId) -> bool {
-        let answer = SEARCH
-            .with(|s| s.borrow_mut().extension(graph, event))
-            .unwrap_or_else(|| self.is_consistent(graph));
+        // Only a write can come between an exchange's halves in coherence (a new exchange read
+        // is checked in full).
+        let atomic = match graph.event(event).label {
+            Label::Write(w) => exchanges_atomic_at(graph, w.loc),
+            _ => true,
+        };
+        let answer = atomic
+            && SEARCH
+                .with(|s| s.borrow_mut().extension(graph, event))
+                .unwrap_or_else(|| self.is_consistent(graph));
         debug_assert_eq!(
             answer,
             self.is_consistent(graph),
@@ -73,6 +86,8 @@ struct Search {
     work: Vec<(u32, u32, u32)>,
     /// The event the search must not pass through.
     skip: Option<EventId>,
+    /// The search met what it cannot represent (see [`Search::run`]).
+    aborted: bool,
 }
 
 thread_local! {
@@ -84,6 +99,9 @@ impl Search {
     /// something this check covers.
     fn extension(&mut self, graph: &ExecutionGraph, event: EventId) -> Option<bool> {
         if event.index == 0 || event.index + 1 != graph.thread_len(event.thread) {
+            return None;
+        }
+        if graph.exchange_partner(event).is_some() {
             return None;
         }
         let start = match graph.event(event).label {
@@ -99,7 +117,8 @@ impl Search {
         self.reset(graph, event);
         self.reach(graph, start.thread, start.index);
         self.visit_location(graph, start);
-        Some(!self.run(graph, target))
+        let cycle = self.run(graph, target);
+        (!self.aborted).then_some(!cycle)
     }
 
     fn reset(&mut self, graph: &ExecutionGraph, skip: EventId) {
@@ -119,6 +138,7 @@ impl Search {
         self.joins_known = false;
         self.work.clear();
         self.skip = Some(skip);
+        self.aborted = false;
     }
 
     /// Marks thread `t` reached from index `i` on.
@@ -206,6 +226,12 @@ impl Search {
                 let id = EventId::new(thread, i);
                 if Some(id) == self.skip {
                     continue;
+                }
+                if i == from + 1 && graph.exchange_partner(id).is_some() {
+                    // Reached an exchange's write half but not what comes before it: the read
+                    // half is not reached, which a suffix cannot say. The caller checks in full.
+                    self.aborted = true;
+                    return false;
                 }
                 match events[i as usize].label {
                     Label::Write(w) => {
@@ -322,8 +348,18 @@ impl RelationGraph {
             }
             for (id, e) in graph.events() {
                 let me = rel.index(id);
-                if id.index + 1 < graph.thread_len(id.thread) {
-                    rel.edges.push((me, me + 1));
+                let len = graph.thread_len(id.thread);
+                if id.index + 1 < len {
+                    if graph.exchange_partner(EventId::new(id.thread, id.index + 1)) == Some(id) {
+                        // The halves of one exchange are unordered: each is after what comes
+                        // before the pair and before what comes after it.
+                        rel.edges.push((me - 1, me + 1));
+                        if id.index + 2 < len {
+                            rel.edges.push((me, me + 2));
+                        }
+                    } else {
+                        rel.edges.push((me, me + 1));
+                    }
                 }
                 match e.label {
                     Label::Start {

@@ -23,8 +23,11 @@
 //!   `MFENCE`s, with edges from spawn to the child's start and from the child's last event to
 //!   the join.
 //! * Atomicity is checked as `empty(rmw ∩ (fr ; co))`, equivalent under uniproc.
+//! * An exchange performed write first ([`ReadKind::SwapAfterWrite`], x86 litmus tests only, see
+//!   [`super::X86Locked`]) is herd's `XCHG`: its two halves are locked accesses that `po` does
+//!   not order, and atomicity is herd's `empty(rmw ∩ (fre ; coe))`.
 
-use super::relation::{EventTable, Rel};
+use super::relation::{exchanges_atomic, EventTable, Rel};
 use super::MemoryModel;
 use crate::event::{FenceMode, WriteMode};
 use crate::graph::{ExecutionGraph, Label, ReadKind};
@@ -76,7 +79,7 @@ fn is_full_fence(l: &Label) -> bool {
 impl Scratch {
     fn consistent(&mut self, graph: &ExecutionGraph) -> bool {
         self.ev.fill(graph);
-        if !self.ev.rmw_atomic(graph) {
+        if !self.ev.rmw_atomic(graph) || !exchanges_atomic(graph) {
             return false;
         }
         let ev = &self.ev;
@@ -123,7 +126,10 @@ impl Scratch {
                 } else if ev.loc(j).is_none() {
                     false
                 } else {
-                    !(ev.is_write(i) && ev.is_read(j)) || is_locked(li) || is_locked(lj)
+                    !(ev.is_write(i) && ev.is_read(j))
+                        || is_locked(li)
+                        || is_locked(lj)
+                        || ev.is_exchange_write(i)
                 };
                 if ordered {
                     self.rel.set(i, j);

@@ -114,6 +114,9 @@ pub fn describe_step(step: &TraceStep) -> String {
     let op = step.op.describe();
     match (step.op, step.result) {
         (Op::CellAccess { .. }, _) => op,
+        (Op::SplitAccess { part, .. }, OpResult::Value(v)) => {
+            format!("{op} -> {}", part.format_part(v))
+        }
         (_, OpResult::Value(v)) => format!("{op} -> {v}"),
         (_, OpResult::Cas { value, ok }) => {
             format!(

@@ -88,22 +88,22 @@ impl OwnerCell for RelaxedOwner {
     }
 }
 
-/// The non-recursive `Lock` underneath, with `TryEnter` and `Exit`.
+/// The non-recursive `Lock` underneath, with `TryEnter` and `Exit` (entry 20 uses it too).
 #[derive(Debug, Default)]
-struct Lock {
+pub(super) struct Lock {
     held: AtomicBool,
 }
 
 impl Lock {
     /// Acquire on success: the critical section happens after the previous `exit`.
-    fn try_enter(&self) -> bool {
+    pub(super) fn try_enter(&self) -> bool {
         self.held
             .compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed)
             .is_ok()
     }
 
     /// Release: publishes the critical section to the next `try_enter`.
-    fn exit(&self) {
+    pub(super) fn exit(&self) {
         self.held.store(false, Ordering::Release);
     }
 }

@@ -16,14 +16,18 @@
 //! wrong turn." Williams: compilers do reuse variables as scratch storage. The fix: `owner` as a
 //! relaxed atomic; a compiler may not invent writes to an atomic.
 //!
-//! The buggy model runs the *compiled* program, scratch write included ([`ScratchOwner`]), with
-//! thread 42 calling `TryEnter` while thread 1 leaves. The data race on `owner` is the finding
-//! (ravel reports it today); its consequence, that the racy read can return 42, a value no source
-//! line writes, is what the contract asks the report to show, and needs ravel to report
-//! compiler-introduced values. The fixed model (a relaxed atomic, so no scratch writes) is
-//! checked today.
+//! The buggy model is the *source* program: `int owner` and `int count` are plain integers
+//! written with typed accesses (`UnsafeCell::read`/`write`, which show ravel the values), thread
+//! 1 calls `TryEnter` then `Exit` while thread 42 calls `TryEnter`. The data race on `owner` is
+//! the finding. It is explored with `compiler_effects`, so the report also shows what a compiler
+//! may make of it: `Exit`'s `owner = 0` may first store a scratch value, and among the values
+//! the program itself writes to `owner` is 42 (thread 42's own id, written when it takes the
+//! mutex); thread 42's racy read can then return 42, a value no thread wrote there at that
+//! point, and take the recursive path (the model's assertion says a thread that never entered
+//! cannot re-enter). Nothing in the model writes 42 where the seed's compiler did: ravel finds
+//! it. The fixed model (a relaxed atomic `owner`) is the same program otherwise.
 
-use super::e10_recursive_mutex::{Entered, OwnerCell, RecursiveMutex, RelaxedOwner};
+use super::e10_recursive_mutex::{Entered, Lock, OwnerCell, RelaxedOwner};
 use super::SEED_003;
 use crate::entry::{BugClass, Entry, Expect, ModelNeed, Side};
 use ravel::cell::UnsafeCell;
@@ -40,39 +44,64 @@ pub const ENTRY: Entry = Entry {
     model: ModelNeed::Rc11,
     expect: Expect {
         kind: FindingKind::DataRace,
-        mentions: &["value no thread wrote"],
-        shows: "the racy read of `owner` races with Exit's writes, and may return 42, written by \
-                no source line",
+        mentions: &["value no thread wrote", "read 42"],
+        shows: "the racy read of `owner` races with Exit's writes; with a compiler's scratch \
+                store of 42 (a value the program writes to `owner`), thread 42's read returns 42 \
+                and it takes the recursive path",
     },
-    buggy: Side::pending(
-        buggy,
-        "needs compiler-consequence reporting: the race is found today, but the report does not \
-         show that the racy read may return 42",
-    ),
-    fixed: Some(Side::ready(fixed)),
+    buggy: Side::ready(buggy).with_compiler_effects(),
+    fixed: Some(Side::ready(fixed).with_compiler_effects()),
 };
 
 /// The id of the unlucky thread.
 const UNLUCKY: u32 = 42;
 
-/// `int owner` as the optimiser left it: `owner = 0` is emitted as `owner = 42; owner = 0;`,
-/// the variable serving as scratch storage in between.
+/// `int owner` as the source declares it: a plain integer, read and written whole.
 #[derive(Debug, Default)]
-pub struct ScratchOwner(UnsafeCell<u32>);
+pub struct PlainOwner(UnsafeCell<u32>);
 
-impl OwnerCell for ScratchOwner {
+impl OwnerCell for PlainOwner {
     fn load(&self) -> u32 {
-        // SAFETY: a plain read; ravel checks it for races.
-        self.0.with(|p| unsafe { *p })
+        self.0.read()
     }
 
     fn store(&self, id: u32) {
-        if id == 0 {
-            // SAFETY: a plain write; ravel checks it for races.
-            self.0.with_mut(|p| unsafe { *p = 42 });
+        self.0.write(id);
+    }
+}
+
+/// The seed's recursive mutex, with `int count` a plain integer too.
+#[derive(Debug, Default)]
+pub struct RecursiveMutex<O: OwnerCell> {
+    owner: O,
+    count: UnsafeCell<u32>,
+    lock: Lock,
+}
+
+impl<O: OwnerCell> RecursiveMutex<O> {
+    /// `bool TryEnter()` for the thread whose id is `me`.
+    pub fn try_enter(&self, me: u32) -> Entered {
+        let owner = self.owner.load();
+        if owner == me {
+            self.count.write(self.count.read() + 1);
+            return Entered::Recursively(owner);
         }
-        // SAFETY: as above.
-        self.0.with_mut(|p| unsafe { *p = id });
+        if self.lock.try_enter() {
+            self.owner.store(me);
+            return Entered::Fresh(owner);
+        }
+        Entered::Busy(owner)
+    }
+
+    /// `void Exit()`.
+    pub fn exit(&self) {
+        let count = self.count.read();
+        if count != 0 {
+            self.count.write(count - 1);
+            return;
+        }
+        self.owner.store(0);
+        self.lock.exit();
     }
 }
 
@@ -92,11 +121,11 @@ fn run<O: OwnerCell + 'static>() {
     let unlucky = {
         let m = m.clone();
         thread::Builder::new()
-            .name(format!("thread {UNLUCKY}: TryEnter"))
+            .name(format!("thread {UNLUCKY}: TryEnter; Exit"))
             .spawn(move || match m.try_enter(UNLUCKY) {
                 Entered::Recursively(seen) => panic!(
-                    "thread {UNLUCKY} took the recursive path: it read owner = {seen}, a value \
-                     no thread wrote in the source"
+                    "thread {UNLUCKY} took the recursive path: it read owner = {seen} but never \
+                     entered"
                 ),
                 Entered::Fresh(_) => m.exit(),
                 Entered::Busy(_) => {}
@@ -107,12 +136,12 @@ fn run<O: OwnerCell + 'static>() {
     unlucky.join().unwrap();
 }
 
-/// The compiled program: a plain `owner` that briefly holds 42.
+/// The source program: a plain `owner`, read without the lock.
 pub fn buggy() {
-    run::<ScratchOwner>();
+    run::<PlainOwner>();
 }
 
-/// `std::atomic<int> owner` with relaxed accesses: no invented writes, no race.
+/// `std::atomic<int> owner` with relaxed accesses: no race, and no invented writes.
 pub fn fixed() {
     run::<RelaxedOwner>();
 }

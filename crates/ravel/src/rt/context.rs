@@ -54,6 +54,9 @@ pub(crate) struct Context {
     /// The running thread's body caught its own panic for its `JoinHandle` (see
     /// `thread::spawn_with`): its coroutine ends with a joinable panic.
     pub joinable_panic: Cell<bool>,
+    /// The compiler transformation this worker applies during a consequence search (see
+    /// `compiler_effects.rs`); `None` in ordinary explorations.
+    pub compiler_effects: RefCell<Option<super::compiler_effects::Active>>,
 }
 
 impl std::fmt::Debug for Context {

@@ -3,6 +3,7 @@
 
 pub(crate) mod benign;
 pub(crate) mod claim;
+pub(crate) mod compiler_effects;
 pub(crate) mod context;
 pub(crate) mod object;
 pub(crate) mod panics;
