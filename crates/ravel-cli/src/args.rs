@@ -62,6 +62,13 @@ pub struct LitmusArgs {
     /// rf, co) and the po/rf/co/fr cycle SC forbids; otherwise an SC interleaving.
     #[arg(long)]
     pub explain: bool,
+
+    /// Explore only part K of N of each test's executions (for spreading one run over N
+    /// machines): prints this part's states and writes them to
+    /// `$RAVEL_SHARD_DIR/litmus-shard-K-of-N.jsonl` (default `target/ravel-shards`); `ravel merge`
+    /// puts the parts back together.
+    #[arg(long, value_name = "K/N", conflicts_with_all = ["expect", "explain"])]
+    pub shard: Option<String>,
 }
 
 /// `--model`.

@@ -105,6 +105,8 @@ pub struct LitmusConfig {
     pub explain: bool,
     /// How many files each directory argument contributed, for progress notes.
     pub groups: Vec<(PathBuf, usize)>,
+    /// `--shard K/N`: the part of each exploration to run.
+    pub shard: Option<ravel_litmus::Shard>,
 }
 
 impl LitmusConfig {
@@ -139,6 +141,13 @@ impl LitmusConfig {
             ModelArg::Tso => MemoryModelKind::Tso,
             ModelArg::Rc11 => MemoryModelKind::Rc11,
         });
+        let shard = match &args.shard {
+            Some(text) => Some(
+                text.parse::<ravel_litmus::Shard>()
+                    .map_err(|e| UsageError(format!("--shard {text}: {e}")))?,
+            ),
+            None => None,
+        };
         Ok(LitmusConfig {
             files,
             model,
@@ -146,6 +155,7 @@ impl LitmusConfig {
             expect,
             explain: args.explain,
             groups,
+            shard,
         })
     }
 }

@@ -1,9 +1,12 @@
 //! `ravel merge`: puts a sharded exploration back together. Each shard of a test suite run with
-//! `RAVEL_SHARD=k/n` appends its part of every exploration to `shard-k-of-n.jsonl`; this adds
-//! the parts up per exploration and says whether the whole was covered and what was found.
+//! `RAVEL_SHARD=k/n` appends its part of every exploration to `shard-k-of-n.jsonl`, and each
+//! `ravel litmus --shard k/n` writes its part of every litmus test to `litmus-shard-k-of-n.jsonl`;
+//! this adds the parts up per exploration and says whether the whole was covered and what was
+//! found (for litmus tests: herd's verdict on the whole).
 
 use crate::args::MergeArgs;
-use ravel::shard_output::{merge, parse_shard_file, shard_dir, MergedResult, ShardResult};
+use ravel::shard_output::{merge, shard_dir, MergedResult, ShardResult};
+use ravel_litmus::{merge_parts, render_json, render_text, LitmusPart, MergedLitmus};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -15,17 +18,36 @@ pub fn run(args: &MergeArgs) -> ExitCode {
     } else {
         args.paths.clone()
     };
-    match load(&paths).and_then(|results| merge(&results).map_err(|e| e.0)) {
-        Ok(merged) => {
+    let merged = load(&paths).and_then(|(results, parts)| {
+        let runs = if results.is_empty() {
+            Vec::new()
+        } else {
+            merge(&results).map_err(|e| e.0)?
+        };
+        Ok((runs, merge_parts(&parts)?))
+    });
+    match merged {
+        Ok((merged, litmus)) => {
             if args.json {
+                let mut value = serde_json::to_value(&merged).expect("merged results serialise");
+                if !litmus.is_empty() {
+                    value = serde_json::json!({
+                        "explorations": value,
+                        "litmus": litmus.iter().map(litmus_json).collect::<Vec<_>>(),
+                    });
+                }
                 println!(
                     "{}",
-                    serde_json::to_string_pretty(&merged).expect("merged results serialise")
+                    serde_json::to_string_pretty(&value).expect("JSON values serialise")
                 );
             } else {
-                print!("{}", render(&merged));
+                if !merged.is_empty() {
+                    print!("{}", render(&merged));
+                }
+                print!("{}", render_litmus(&litmus));
             }
-            let clean = merged.iter().all(|m| m.complete && m.findings.is_empty());
+            let clean = merged.iter().all(|m| m.complete && m.findings.is_empty())
+                && litmus.iter().all(|m| m.result.complete);
             if clean {
                 ExitCode::SUCCESS
             } else {
@@ -39,8 +61,39 @@ pub fn run(args: &MergeArgs) -> ExitCode {
     }
 }
 
-/// Reads every shard file named or found in a named directory.
-fn load(paths: &[PathBuf]) -> Result<Vec<ShardResult>, String> {
+/// A merged litmus test as `ravel litmus --json` prints it, with the parts it came from.
+fn litmus_json(m: &MergedLitmus) -> serde_json::Value {
+    let mut v = render_json(&m.result);
+    v["shards"] = m.shards.into();
+    v["missing_shards"] = m.missing.clone().into();
+    v
+}
+
+/// herd's text for each merged litmus test, with a note on the parts.
+fn render_litmus(merged: &[MergedLitmus]) -> String {
+    let mut out = String::new();
+    for m in merged {
+        out.push_str(&render_text(&m.result));
+        if m.missing.is_empty() {
+            out.push_str(&format!("(merged from {} shards)\n\n", m.shards));
+        } else {
+            let missing: Vec<String> = m
+                .missing
+                .iter()
+                .map(|k| format!("{k}/{}", m.shards))
+                .collect();
+            out.push_str(&format!(
+                "(incomplete: no result from shard {})\n\n",
+                missing.join(", ")
+            ));
+        }
+    }
+    out
+}
+
+/// Reads every shard file named or found in a named directory: the runtime's results and the
+/// litmus parts.
+fn load(paths: &[PathBuf]) -> Result<(Vec<ShardResult>, Vec<LitmusPart>), String> {
     let mut files = Vec::new();
     for path in paths {
         if path.is_dir() {
@@ -52,7 +105,8 @@ fn load(paths: &[PathBuf]) -> Result<Vec<ShardResult>, String> {
                 .collect();
             if found.is_empty() {
                 return Err(format!(
-                    "{}: no shard result files (*.jsonl); run the tests with RAVEL_SHARD=k/n first",
+                    "{}: no shard result files (*.jsonl); run the tests with RAVEL_SHARD=k/n (or \
+                     `ravel litmus --shard k/n`) first",
                     path.display()
                 ));
             }
@@ -63,19 +117,50 @@ fn load(paths: &[PathBuf]) -> Result<Vec<ShardResult>, String> {
         }
     }
     let mut results = Vec::new();
+    let mut parts = Vec::new();
     for file in files {
-        results.extend(read(&file)?);
+        read(&file, &mut results, &mut parts)?;
     }
-    if results.is_empty() {
+    if results.is_empty() && parts.is_empty() {
         return Err("the shard files hold no results".to_string());
     }
-    Ok(results)
+    Ok((results, parts))
 }
 
-fn read(file: &Path) -> Result<Vec<ShardResult>, String> {
+/// Reads one file: one JSON object per line, a litmus part when marked `"kind": "litmus"`.
+fn read(
+    file: &Path,
+    results: &mut Vec<ShardResult>,
+    parts: &mut Vec<LitmusPart>,
+) -> Result<(), String> {
     let text = std::fs::read_to_string(file)
         .map_err(|e| format!("{}: cannot read: {e}", file.display()))?;
-    parse_shard_file(&file.display().to_string(), &text).map_err(|e| e.0)
+    for (i, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let at = |column: usize| format!("{}:{}:{column}", file.display(), i + 1);
+        let value: serde_json::Value = serde_json::from_str(line).map_err(|e| {
+            format!(
+                "{}: expected a ravel shard result (one JSON object per line): {e}",
+                at(e.column())
+            )
+        })?;
+        if value.get("kind").and_then(|k| k.as_str()) == Some("litmus") {
+            let part = LitmusPart::from_json(&value)
+                .map_err(|e| format!("{}: expected a litmus shard part: {e}", at(1)))?;
+            parts.push(part);
+        } else {
+            let result = serde_json::from_value(value).map_err(|e| {
+                format!(
+                    "{}: expected a ravel shard result (one JSON object per line): {e}",
+                    at(1)
+                )
+            })?;
+            results.push(result);
+        }
+    }
+    Ok(())
 }
 
 /// One line per exploration, then the first report of each that found something.

@@ -205,7 +205,7 @@ pub fn explain_test(test: &LitmusTest, model: MemoryModelKind) -> Result<Explain
             }
         }
     };
-    let result = run_program(test, model, program, Some(Box::new(hook)));
+    let result = run_program(test, model, program, Some(Box::new(hook)), None);
     let kept = std::mem::take(&mut *kept.borrow_mut());
     let mut explanations: Vec<Explanation> = result
         .states

@@ -28,6 +28,7 @@ mod parse_condition;
 mod parse_x86;
 mod report;
 mod run;
+mod shard_part;
 mod validate;
 
 use std::path::Path;
@@ -44,14 +45,18 @@ pub use explain::{
     ScVerdict, Witness,
 };
 pub use interpret::{LitmusProgram, RegisterFiles};
+pub use ravel_core::explore::Shard;
 pub use ravel_core::model::MemoryModelKind;
 pub use report::{
     explanations_json, json_to_string_pretty, render_explanations_text, render_json, render_text,
     state_line, states_json,
 };
-pub use run::{default_model, model_key, run_test, HerdResult, Observation, TestResult};
+pub use run::{
+    default_model, model_key, run_test, run_test_part, HerdResult, Observation, TestResult,
+};
 /// The JSON value type results render to (re-exported from `serde_json`).
 pub use serde_json::Value as JsonValue;
+pub use shard_part::{merge_parts, LitmusPart, MergedLitmus};
 
 /// Parses a litmus test from `source`. The dialect is chosen by the first
 /// word (`X86` or `C`); `file` only serves error messages.

@@ -6,7 +6,8 @@ use std::cell::RefCell;
 use std::collections::BTreeSet;
 use std::rc::Rc;
 
-use ravel_core::explore::{explore, ExploreConfig};
+use crate::shard_part::LitmusPart;
+use ravel_core::explore::{explore, ExploreConfig, Shard};
 use ravel_core::graph::ExecutionGraph;
 use ravel_core::model::{MemoryModel, MemoryModelKind, Rc11, X86Locked};
 
@@ -164,7 +165,21 @@ impl TestResult {
 /// fails (see [`LitmusProgram::new`]); the error has no source excerpt.
 pub fn run_test(test: &LitmusTest, model: MemoryModelKind) -> Result<TestResult, ParseError> {
     let program = LitmusProgram::new(test)?;
-    Ok(run_program(test, model, program, None))
+    Ok(run_program(test, model, program, None, None))
+}
+
+/// [`run_test`] over one part of the exploration (`ravel litmus --shard k/n`): the states and
+/// counts of that part only; [`crate::merge_parts`] puts the parts back together.
+pub fn run_test_part(
+    test: &LitmusTest,
+    model: MemoryModelKind,
+    shard: Shard,
+) -> Result<LitmusPart, ParseError> {
+    let program = LitmusProgram::new(test)?;
+    Ok(LitmusPart {
+        shard,
+        result: run_program(test, model, program, None, Some(shard)),
+    })
 }
 
 /// What [`run_program`] calls for every complete execution: the projected
@@ -179,6 +194,7 @@ pub(crate) fn run_program(
     model: MemoryModelKind,
     mut program: LitmusProgram,
     mut hook: Option<StateHook>,
+    shard: Option<Shard>,
 ) -> TestResult {
     let observed = test.observed_locations();
     let regs = program.final_registers();
@@ -257,6 +273,7 @@ pub(crate) fn run_program(
     };
     let mut config = ExploreConfig::new(engine_model(test.arch, model));
     config.keep_going = true;
+    config.shard = shard;
     config.observer = Some(Box::new(observer));
     let outcome = explore(&mut program, &mut config);
     drop(config);
