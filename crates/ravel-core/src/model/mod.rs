@@ -2,6 +2,7 @@
 //! coherence choices; a model only accepts or rejects whole graphs, so weak models (x86-TSO, RC11)
 //! plug in here without touching exploration.
 
+mod all_sc;
 mod rc11;
 mod relation;
 mod sc;

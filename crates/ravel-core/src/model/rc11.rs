@@ -47,6 +47,7 @@
 //!   ordering's read part when it succeeds, its failure ordering when it fails (the graph keeps
 //!   both and sets the read's mode with what it reads).
 
+use super::all_sc::AllScCheck;
 use super::relation::{EventTable, Rel};
 use super::views::{is_sc, is_sc_fence, Views};
 use super::MemoryModel;
@@ -84,6 +85,8 @@ struct Checker {
     psc: Rel,
     kahn: Vec<u32>,
     matrices: Matrices,
+    /// The linear check for graphs whose accesses are all SeqCst.
+    all_sc: AllScCheck,
 }
 
 /// Bit-matrix relations for `psc` with SC fences.
@@ -295,6 +298,16 @@ impl Checker {
         if self.views.sc_fences() > 0 {
             return self.psc_with_fences(graph);
         }
+        if AllScCheck::applies(graph) {
+            let answer = self.all_sc.acyclic(graph);
+            debug_assert_eq!(answer, self.psc_pairwise(graph), "{}", graph.fingerprint());
+            return answer;
+        }
+        self.psc_pairwise(graph)
+    }
+
+    /// `acyclic(psc)` without SC fences, from `scb` between every pair of SC accesses.
+    fn psc_pairwise(&mut self, graph: &ExecutionGraph) -> bool {
         self.size_positions(graph);
         for (_, list) in graph.co_lists() {
             self.note_positions(list);
