@@ -68,6 +68,11 @@ impl ExecutionAnalysis for MixedRaceDetector {
     }
 
     fn check(&mut self, graph: &ExecutionGraph, _trace: &[TraceStep]) -> Option<Finding> {
+        // Most executions have no non-atomic access to a graph location: answer without
+        // allocating.
+        if !graph.events().any(|(_, e)| is_non_atomic(&e.label)) {
+            return None;
+        }
         // Only locations accessed both ways: locations only ever accessed non-atomically (the
         // parts of a `SplitCell`) have their own detector (`torn.rs`).
         let mut non_atomic = Vec::new();
