@@ -364,9 +364,6 @@ fn peek_then_lock_then_write_is_silent() {
 }
 
 #[test]
-#[ignore = "known false alarm: a blind store after a load of the same location (Peterson's \
-            `turn`) looks like a lost update; ravel cannot see that the stored value does not \
-            depend on the load"]
 fn petersons_turn_is_silent() {
     assert_silent(&explore(peterson_two_rounds));
 }

@@ -36,6 +36,12 @@
 //!   that thread between (a read-modify-write split in two); for pattern 2, a section that reads
 //!   `a` and writes `b` right after another section of the same thread wrote `a`. Two fields
 //!   set in separate sections without one derived from the other are not a pattern.
+//! - A plain write of the thread, between the read and the write, to another location it has not
+//!   read before ends the candidate (the thread published something of its own, so the two
+//!   accesses belong to different operations): this keeps Peterson's `turn`, read while waiting
+//!   and written blindly a round later, quiet, and misses a lost update whose read and write are
+//!   separated by such a write. Writing back other locations it read (copy every slot, then clear
+//!   every slot) is one batched update and keeps the candidate.
 //! - Interleavings that every execution has are not reported: when the remote write is ordered
 //!   between the two local accesses by program order, spawn and join alone (a value read before
 //!   spawning workers and written after joining them), the order is the program's, not the
@@ -494,11 +500,36 @@ impl AtomicityDetector {
             if !acc.write || acc.rmw || read.write || read.rmw {
                 continue;
             }
+            if self.publishes_between(r, w) {
+                continue;
+            }
             if let Some(between) = self.unseen_write_between(graph, r, w) {
                 return Some(self.lost_update_finding(trace, r, between, w));
             }
         }
         None
+    }
+
+    /// Whether the thread of `r`, between its read `r` and its write `w`, makes a plain write to
+    /// another location it has not read before: it then published something of its own in
+    /// between, so the read and the write belong to different operations (Peterson's lock reads
+    /// `turn` while waiting and, a round later, after lowering and raising its own flag, writes
+    /// `turn` with a value that does not depend on what it read), not to one read-modify-write
+    /// split in two. Writing back other locations it read (a reader that copies every slot of a
+    /// table, then clears every slot) is the same batched update and does not count.
+    fn publishes_between(&self, r: u32, w: u32) -> bool {
+        let thread = self.accs[r as usize].thread;
+        let loc = self.accs[r as usize].loc;
+        (r as usize + 1..w as usize).any(|i| {
+            let a = &self.accs[i];
+            a.thread == thread
+                && a.write
+                && !a.rmw
+                && a.loc != loc
+                && !self.accs[..i]
+                    .iter()
+                    .any(|b| b.thread == thread && b.loc == a.loc && !b.write)
+        })
     }
 
     /// A write of another thread after what `r` read and before `w`, read by no third thread,
