@@ -5,7 +5,9 @@
 //! Every event carries the stamp at which it was added, because TruSt's revisiting rules are stated
 //! in terms of the order in which events were added.
 
-use crate::event::{FenceMode, Loc, ReadMode, RmwUpdate, SourceSpan, ThreadId, Value, WriteMode};
+use crate::event::{
+    FenceMode, Loc, ReadMode, RmwKind, RmwUpdate, SourceSpan, ThreadId, Value, WriteMode,
+};
 use crate::view::View;
 use rustc_hash::FxHashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -60,10 +62,11 @@ pub enum ReadKind {
     Lock,
     /// A `try_lock`: writes 1 when it reads 0.
     TryLock,
-    /// The read half of an exchange performed write first (herd7's x86 `XCHG`, whose read and
-    /// write are unordered): the event before it is the write half, which it never reads. See
-    /// [`crate::model::X86Locked`].
-    SwapAfterWrite,
+    /// The read half of a locked instruction performed write first (herd7's x86 `XCHG` and
+    /// `LOCK ADD/INC/DEC/XOR`, whose read and write program order does not order): the event
+    /// before it is the write half, which it never reads, and which stores `update` applied to
+    /// what this read returns (a swap's operand, for `XCHG`). See [`crate::model::X86Locked`].
+    RmwAfterWrite(RmwUpdate),
     /// A condition-variable wait begins: reads the current notification count.
     WaitStart,
     /// A condition-variable wait ends: reads a notification later than `since`, or `since`
@@ -100,7 +103,7 @@ impl ReadLabel {
     pub fn write_value(&self, value: Value) -> Option<Value> {
         match self.kind {
             ReadKind::Plain
-            | ReadKind::SwapAfterWrite
+            | ReadKind::RmwAfterWrite(_)
             | ReadKind::WaitStart
             | ReadKind::WaitWake { .. } => None,
             ReadKind::Rmw(update) => Some(update.apply(value)),
@@ -522,6 +525,59 @@ impl ExecutionGraph {
                 r.modes.1
             };
         }
+        // A locked instruction performed write first stores what its read returns, updated.
+        if let ReadKind::RmwAfterWrite(update) = r.kind {
+            let partner = EventId::new(read.thread, read.index - 1);
+            if let Label::Write(w) = &mut self.event_mut(partner).label {
+                w.val = update.apply(value);
+            }
+        }
+    }
+
+    /// Whether every locked instruction performed write first stores what its read returns,
+    /// updated ([`ReadKind::RmwAfterWrite`]). Values are not fixed when a write its read reads
+    /// was recomputed after the read (when that write depends on the instruction's own write:
+    /// a cycle of values that herd7's equation solver rejects, or a value that changed).
+    pub fn locked_values_hold(&self) -> bool {
+        self.events().all(|(id, e)| match e.label {
+            Label::Read(ReadLabel {
+                kind: ReadKind::RmwAfterWrite(update),
+                loc,
+                rf,
+                ..
+            }) => {
+                let partner = self.write(EventId::new(id.thread, id.index - 1));
+                partner.val == update.apply(self.value_of(loc, rf))
+                    && (update.kind == RmwKind::Swap || !self.in_value_cycle(id))
+            }
+            _ => true,
+        })
+    }
+
+    /// Whether the read half `read` of a locked instruction performed write first reads, through
+    /// a chain of such instructions whose written value depends on what they read, its own
+    /// write half: values that herd7's solver cannot determine (an `INC` and a `DEC` reading each
+    /// other's write hold for any value, so this is not a check of the values).
+    fn in_value_cycle(&self, read: EventId) -> bool {
+        let mut at = read;
+        for _ in 0..=self.threads.iter().map(Vec::len).sum::<usize>() {
+            let Source::Write(w) = self.read(at).rf else {
+                return false;
+            };
+            let next = EventId::new(w.thread, w.index + 1);
+            if !self.contains(next) || self.exchange_partner(next) != Some(w) {
+                return false;
+            }
+            match self.read(next).kind {
+                ReadKind::RmwAfterWrite(u) if u.kind != RmwKind::Swap => {}
+                _ => return false,
+            }
+            if next == read {
+                return true;
+            }
+            at = next;
+        }
+        false
     }
 
     /// The reads of `loc`, in the order they were added.
@@ -558,12 +614,12 @@ impl ExecutionGraph {
             .filter(move |&r| self.read(r).is_exclusive_with(value))
     }
 
-    /// The write half of the exchange whose read half is `read` (a [`ReadKind::SwapAfterWrite`]:
-    /// the event before it), if `read` is one.
+    /// The write half of the locked instruction performed write first whose read half is `read`
+    /// (a [`ReadKind::RmwAfterWrite`]: the event before it), if `read` is one.
     pub fn exchange_partner(&self, read: EventId) -> Option<EventId> {
         match self.event(read).label {
             Label::Read(ReadLabel {
-                kind: ReadKind::SwapAfterWrite,
+                kind: ReadKind::RmwAfterWrite(_),
                 ..
             }) => Some(EventId::new(read.thread, read.index - 1)),
             _ => None,

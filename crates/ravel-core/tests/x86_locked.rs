@@ -28,8 +28,16 @@ enum I {
     Load(u64),
     /// `XCHG [loc],EAX` with `EAX=val`: the old value goes to the thread's results.
     Xchg(u64, u64),
-    /// `LOCK INC [loc]`
+    /// `LOCK INC [loc]`: the old value goes to the thread's results (herd keeps it in no
+    /// register, but the oracle and the explorer both record it, which only sharpens the
+    /// comparison).
     LockInc(u64),
+    /// `LOCK ADD [loc],$val`
+    LockAdd(u64, u64),
+    /// `LOCK DEC [loc]`
+    LockDec(u64),
+    /// `LOCK XOR [loc],$val`
+    LockXor(u64, u64),
     /// `MFENCE`
     Mfence,
 }
@@ -52,8 +60,9 @@ struct Script {
     runs: BTreeMap<ThreadId, (usize, usize, Vec<u64>)>,
     phase: usize,
     children: Vec<ThreadId>,
-    /// What each complete execution read, by litmus thread.
-    finals: Rc<RefCell<Vec<Vec<Vec<u64>>>>>,
+    /// What the last execution that ran to its end read, by litmus thread (the explorer may
+    /// still drop it: the observer takes it for the executions that count).
+    finished: Rc<RefCell<Option<Vec<Vec<u64>>>>>,
 }
 
 impl Script {
@@ -82,12 +91,21 @@ impl Script {
                 update: rmw(RmwKind::Swap, val),
                 mode: RmwMode::SeqCst,
             },
-            I::LockInc(loc) => Op::Rmw {
-                loc: Loc(loc),
-                init: 0,
-                update: rmw(RmwKind::Add, 1),
-                mode: RmwMode::SeqCst,
-            },
+            I::LockInc(loc) | I::LockAdd(loc, _) | I::LockDec(loc) | I::LockXor(loc, _) => {
+                let (kind, operand) = match i {
+                    I::LockInc(_) => (RmwKind::Add, 1),
+                    I::LockAdd(_, v) => (RmwKind::Add, v),
+                    I::LockDec(_) => (RmwKind::Sub, 1),
+                    I::LockXor(_, v) => (RmwKind::Xor, v),
+                    _ => unreachable!(),
+                };
+                Op::Rmw {
+                    loc: Loc(loc),
+                    init: 0,
+                    update: rmw(kind, operand),
+                    mode: RmwMode::SeqCst,
+                }
+            }
             I::Mfence => Op::Fence(FenceMode::SeqCst),
         }
     }
@@ -103,7 +121,7 @@ impl Script {
             return Request::Op(Op::Join(self.children[phase - n]), span());
         }
         let regs = self.runs.values().map(|r| r.2.clone()).collect();
-        self.finals.borrow_mut().push(regs);
+        *self.finished.borrow_mut() = Some(regs);
         Request::Finished
     }
 }
@@ -146,26 +164,35 @@ fn explore_states(
     threads: &[Vec<I>],
     locs: &[u64],
 ) -> (BTreeSet<State>, u64) {
-    let finals = Rc::new(RefCell::new(Vec::new()));
+    let finished = Rc::new(RefCell::new(None));
     let mut program = Script {
         threads: threads.to_vec(),
         runs: BTreeMap::new(),
         phase: 0,
         children: vec![],
-        finals: finals.clone(),
+        finished: finished.clone(),
     };
-    let memory = Rc::new(RefCell::new(Vec::new()));
-    let sink = memory.clone();
+    let states = Rc::new(RefCell::new(BTreeSet::new()));
+    let sink = states.clone();
     let locs_seen = locs.to_vec();
     let mut config = ExploreConfig::new(model);
     config.collect_graphs = true;
     config.observer = Some(Box::new(move |g: &ExecutionGraph| {
         assert!(model.is_consistent(g), "model rejects {}", g.fingerprint());
+        assert!(
+            g.locked_values_hold(),
+            "values do not hold in {}",
+            g.fingerprint()
+        );
         let mem: Vec<u64> = locs_seen
             .iter()
             .map(|&l| g.value_of(Loc(l), g.co_max(Loc(l))))
             .collect();
-        sink.borrow_mut().push(mem);
+        let regs = finished
+            .borrow_mut()
+            .take()
+            .expect("the execution ran to its end");
+        sink.borrow_mut().insert((regs, mem));
     }));
     let outcome = explore(&mut program, &mut config);
     assert!(outcome.complete && outcome.reports.is_empty());
@@ -175,10 +202,7 @@ fn explore_states(
         outcome.graphs.len(),
         "a graph explored twice"
     );
-    let finals = finals.borrow();
-    let memory = memory.borrow();
-    assert_eq!(finals.len(), memory.len());
-    let states = finals.iter().cloned().zip(memory.iter().cloned()).collect();
+    let states = states.take();
     (states, outcome.executions)
 }
 
@@ -273,7 +297,8 @@ fn an_exchange_reads_a_write_coherence_after_its_own() {
     }
 }
 
-/// `LOCK INC` stays atomic (documented deviation aside, herd agrees here: no increment lost).
+/// Two `LOCK INC`s lose nothing: neither can go coherence-before the other's write while
+/// reading it (that would be a cycle of values).
 #[test]
 fn locked_increments_lose_nothing() {
     let threads = vec![vec![I::LockInc(X)], vec![I::LockInc(X)]];
@@ -284,8 +309,84 @@ fn locked_increments_lose_nothing() {
     }
 }
 
+/// A `LOCK INC` racing with a `MOV` store, and an observer reading `x` twice: herd lets the
+/// increment read the store's 1 and place its 2 coherence-before it, so the observer may see 2
+/// then 1 and `x` end as 1 although the increment read 1; an atomic increment forbids both.
+#[test]
+fn a_locked_increment_may_write_before_what_it_read() {
+    let threads = vec![
+        vec![I::LockInc(X)],
+        vec![I::Store(X, 1)],
+        vec![I::Load(X), I::Load(X)],
+    ];
+    for (model, tso) in [(sc(), false), (tso(), true)] {
+        let (states, count) = explore_states(model, &threads, &[X]);
+        assert!(
+            states.contains(&(vec![vec![1], vec![], vec![2, 1]], vec![1])),
+            "{states:?}"
+        );
+        let (want, want_count) = oracle(&threads, &[X], tso);
+        assert_eq!((states, count), (want, want_count));
+    }
+    for kind in [MemoryModelKind::Sc, MemoryModelKind::Tso] {
+        let (states, _) = explore_states(kind.model(), &threads, &[X]);
+        assert!(states.iter().all(|(r, m)| r[0] != vec![1] || m == &vec![2]));
+    }
+}
+
+/// An increment and a decrement each reading the other's write: their values would hold for
+/// any number, but herd's solver determines none, so no such execution exists.
+#[test]
+fn no_cycle_of_locked_values() {
+    let threads = vec![vec![I::LockInc(X)], vec![I::LockDec(X)]];
+    for model in [sc(), tso()] {
+        let (states, count) = explore_states(model, &threads, &[X]);
+        assert_eq!(
+            states,
+            BTreeSet::from([
+                (vec![vec![0], vec![1]], vec![0]),
+                (vec![vec![u64::MAX], vec![0]], vec![0]),
+            ])
+        );
+        assert_eq!(count, 2);
+    }
+}
+
+/// `SB` with `MFENCE`s whose second load is a `LOCK ADD` to the location the other thread
+/// stored: the add may read that store and still go coherence-before it (`x` ends as 1 after an
+/// add that read 1).
+#[test]
+fn a_locked_add_after_a_fenced_store_buffering_shape() {
+    let threads = vec![
+        vec![I::Store(X, 1), I::Mfence, I::Load(Y)],
+        vec![I::Store(Y, 1), I::Mfence, I::LockAdd(X, 2)],
+    ];
+    for (model, tso) in [(sc(), false), (tso(), true)] {
+        let (states, count) = explore_states(model, &threads, &[X, Y]);
+        // Store buffering stays forbidden: the add's read is the second thread's load.
+        assert!(states.iter().all(|(r, _)| r != &vec![vec![0], vec![0]]));
+        assert!(
+            states.contains(&(vec![vec![1], vec![1]], vec![1, 1])),
+            "{states:?}"
+        );
+        let (want, want_count) = oracle(&threads, &[X, Y], tso);
+        assert_eq!((states, count), (want, want_count));
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // The oracle: herd's axioms over every reads-from and coherence choice.
+
+/// What a write of the oracle stores.
+#[derive(Clone, Copy, Debug)]
+enum Stored {
+    /// A constant (`MOV`, `XCHG`).
+    Const(u64),
+    /// What the read just before it (its instruction's read) returns, updated: `LOCK ADD` (a
+    /// wrapping addition of the operand), `LOCK XOR`.
+    Add(u64),
+    Xor(u64),
+}
 
 /// A memory event of the oracle: (thread, instruction index, location, write value or read).
 #[derive(Clone, Copy, Debug)]
@@ -293,9 +394,44 @@ struct Ev {
     thread: usize,
     instr: usize,
     loc: u64,
-    /// `Some(value)` for a write.
-    write: Option<u64>,
+    /// `Some(what)` for a write.
+    write: Option<Stored>,
     locked: bool,
+}
+
+/// herd's values: solved from the data flow of one reads-from choice (`rf[k]` for the `k`-th
+/// read), the initial value being 0. `None` when some value cannot be determined: a cycle of
+/// dependencies, which herd's solver leaves unsolved and herd drops.
+fn solve_values(evs: &[Ev], reads: &[usize], rf: &[Option<usize>]) -> Option<Vec<u64>> {
+    let mut val: Vec<Option<u64>> = vec![None; evs.len()];
+    loop {
+        let mut progress = false;
+        for (k, &r) in reads.iter().enumerate() {
+            if val[r].is_none() {
+                val[r] = match rf[k] {
+                    None => Some(0),
+                    Some(w) => val[w],
+                };
+                progress |= val[r].is_some();
+            }
+        }
+        for w in 0..evs.len() {
+            let Some(stored) = evs[w].write else { continue };
+            if val[w].is_some() {
+                continue;
+            }
+            val[w] = match stored {
+                Stored::Const(v) => Some(v),
+                Stored::Add(v) => val[w - 1].map(|old| old.wrapping_add(v)),
+                Stored::Xor(v) => val[w - 1].map(|old| old ^ v),
+            };
+            progress |= val[w].is_some();
+        }
+        if !progress {
+            break;
+        }
+    }
+    val.into_iter().collect()
 }
 
 /// Every final state herd's `sc.cat` (`tso == false`) or `x86tso.cat` allows, and how many
@@ -315,14 +451,24 @@ fn oracle(threads: &[Vec<I>], locs: &[u64], tso: bool) -> (BTreeSet<State>, u64)
                 })
             };
             match i {
-                I::Store(l, v) => ev(l, Some(v), false),
+                I::Store(l, v) => ev(l, Some(Stored::Const(v)), false),
                 I::Load(l) => ev(l, None, false),
                 I::Xchg(l, v) => {
                     ev(l, None, true);
-                    ev(l, Some(v), true);
+                    ev(l, Some(Stored::Const(v)), true);
+                }
+                I::LockInc(l) | I::LockAdd(l, _) | I::LockDec(l) | I::LockXor(l, _) => {
+                    let stored = match i {
+                        I::LockInc(_) => Stored::Add(1),
+                        I::LockAdd(_, v) => Stored::Add(v),
+                        I::LockDec(_) => Stored::Add(1u64.wrapping_neg()),
+                        I::LockXor(_, v) => Stored::Xor(v),
+                        _ => unreachable!(),
+                    };
+                    ev(l, None, true);
+                    ev(l, Some(stored), true);
                 }
                 I::Mfence => fences.push((t, k)),
-                I::LockInc(_) => unreachable!("value-dependent: not in the oracle"),
             }
         }
     }
@@ -366,16 +512,22 @@ fn oracle(threads: &[Vec<I>], locs: &[u64], tso: bool) -> (BTreeSet<State>, u64)
             })
             .collect();
         for rf in product(&choices) {
-            if consistent(&evs, &fences, &reads, &rf, &pos, tso) {
+            if !consistent(&evs, &fences, &reads, &rf, &pos, tso) {
+                continue;
+            }
+            let Some(val) = solve_values(&evs, &reads, &rf) else {
+                continue;
+            };
+            {
                 count += 1;
                 let mut regs = vec![vec![]; threads.len()];
-                for (k, &r) in reads.iter().enumerate() {
-                    regs[evs[r].thread].push(rf[k].map_or(0, |w| evs[w].write.unwrap()));
+                for &r in &reads {
+                    regs[evs[r].thread].push(val[r]);
                 }
                 let mem = locs
                     .iter()
                     .zip(co)
-                    .map(|(_, list)| list.last().map_or(0, |&w| evs[w].write.unwrap()))
+                    .map(|(_, list)| list.last().map_or(0, |&w| val[w]))
                     .collect();
                 states.insert((regs, mem));
             }
@@ -545,20 +697,26 @@ impl Rng {
     }
 }
 
-/// 2 or 3 threads of 1 to 3 instructions over `x` and `y`; every write stores its own value.
-fn random_program(rng: &mut Rng) -> Vec<Vec<I>> {
+/// 2 or 3 threads of 1 to 3 instructions over `x` and `y`; every `MOV` and `XCHG` stores its own
+/// value. `LOCK ADD/INC/DEC/XOR` only when `locked_ops`.
+fn random_program(rng: &mut Rng, locked_ops: bool) -> Vec<Vec<I>> {
     let mut value = 0;
     let threads = 2 + rng.below(2);
+    let kinds = if locked_ops { 11 } else { 7 };
     (0..threads)
         .map(|_| {
             (0..1 + rng.below(3))
                 .map(|_| {
                     let loc = 1 + rng.below(2);
                     value += 1;
-                    match rng.below(7) {
-                        0 | 1 => I::Store(loc, value),
-                        2 | 3 => I::Load(loc),
-                        4 | 5 => I::Xchg(loc, value),
+                    match (rng.below(kinds), locked_ops) {
+                        (0 | 1, _) => I::Store(loc, value),
+                        (2 | 3, _) => I::Load(loc),
+                        (4 | 5, _) => I::Xchg(loc, value),
+                        (6, true) => I::LockInc(loc),
+                        (7, true) => I::LockAdd(loc, value),
+                        (8, true) => I::LockDec(loc),
+                        (9, true) => I::LockXor(loc, value),
                         _ => I::Mfence,
                     }
                 })
@@ -567,19 +725,21 @@ fn random_program(rng: &mut Rng) -> Vec<Vec<I>> {
         .collect()
 }
 
-/// The explorer produces exactly herd's executions, each once, on random programs.
+/// The explorer produces exactly herd's executions, each once, on random programs of `MOV`,
+/// `XCHG` and `MFENCE`.
 #[test]
 fn explorer_agrees_with_a_brute_force_herd_oracle() {
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
     for seed in 0..400 {
-        let threads = random_program(&mut rng);
+        let threads = random_program(&mut rng, false);
         for (model, tso) in [(sc(), false), (tso(), true)] {
             let (want, want_count) = oracle(&threads, &[X, Y], tso);
             let (got, got_count) = explore_states(model, &threads, &[X, Y]);
-            assert_eq!(
-                got,
-                want,
-                "program {seed} {threads:?} under {}",
+            let missing: Vec<&State> = want.difference(&got).collect();
+            let extra: Vec<&State> = got.difference(&want).collect();
+            assert!(
+                missing.is_empty() && extra.is_empty(),
+                "program {seed} {threads:?} under {}: missing {missing:?}, extra {extra:?}",
                 model.name()
             );
             assert_eq!(
@@ -590,6 +750,53 @@ fn explorer_agrees_with_a_brute_force_herd_oracle() {
             );
         }
     }
+}
+
+/// With `LOCK ADD/INC/DEC/XOR` too, the explorer produces only herd's states (each graph once,
+/// checked by `explore_states`). Known gap (see `model::X86Locked`): around a cycle through
+/// locked instructions re-execution may use a stale recorded value and drop a graph herd
+/// allows, so some states are missing; the test counts them and fails if none is ever missing,
+/// which would mean the gap is closed and this test should assert equality.
+#[test]
+fn explorer_with_locked_arithmetic_stays_within_the_herd_oracle() {
+    let mut rng = Rng(0x2545_f491_4f6c_dd1d);
+    let (mut programs, mut exact) = (0, 0);
+    for seed in 0..300 {
+        let threads = random_program(&mut rng, true);
+        // The oracle is exponential in the writes per location: keep it to seconds.
+        let writes = |loc| {
+            let is_write = |i: &&I| match **i {
+                I::Store(l, _) | I::Xchg(l, _) | I::LockInc(l) | I::LockDec(l) => l == loc,
+                I::LockAdd(l, _) | I::LockXor(l, _) => l == loc,
+                I::Load(_) | I::Mfence => false,
+            };
+            threads.iter().flatten().filter(is_write).count()
+        };
+        if writes(X) > 4 || writes(Y) > 4 {
+            continue;
+        }
+        for (model, tso) in [(sc(), false), (tso(), true)] {
+            let (want, want_count) = oracle(&threads, &[X, Y], tso);
+            let (got, got_count) = explore_states(model, &threads, &[X, Y]);
+            let extra: Vec<&State> = got.difference(&want).collect();
+            assert!(
+                extra.is_empty(),
+                "program {seed} {threads:?} under {}: extra {extra:?}",
+                model.name()
+            );
+            assert!(got_count <= want_count, "program {seed} {threads:?}");
+            programs += 1;
+            if got == want && got_count == want_count {
+                exact += 1;
+            }
+        }
+    }
+    eprintln!("{exact} of {programs} programs exact");
+    assert!(exact * 10 >= programs * 9, "{exact} of {programs} exact");
+    assert!(
+        exact < programs,
+        "every program exact: assert equality instead"
+    );
 }
 
 /// The oracle itself: on `XCHG+XCHG` it allows exactly herd 7.58's three states.

@@ -520,11 +520,12 @@ fn describe(
         Label::Read(r) => {
             let value = graph.value_of(r.loc, r.rf);
             let tag = if c { read_tag(r.mode) } else { "" };
-            let rmw = if r.write_value(value).is_some() || r.kind == ReadKind::SwapAfterWrite {
-                " (rmw)"
-            } else {
-                ""
-            };
+            let rmw =
+                if r.write_value(value).is_some() || matches!(r.kind, ReadKind::RmwAfterWrite(_)) {
+                    " (rmw)"
+                } else {
+                    ""
+                };
             Some(format!("R{tag} {}={}{rmw}", loc_name(&r.loc), value as i64))
         }
         Label::Write(w) => {
@@ -742,7 +743,9 @@ fn store_buffered(graph: &ExecutionGraph, a: EventId, b: EventId) -> bool {
     if w.loc == r.loc || w.rmw || w.mode == WriteMode::SeqCst {
         return false;
     }
-    if r.write_value(graph.value_of(r.loc, r.rf)).is_some() || r.kind == ReadKind::SwapAfterWrite {
+    if r.write_value(graph.value_of(r.loc, r.rf)).is_some()
+        || matches!(r.kind, ReadKind::RmwAfterWrite(_))
+    {
         return false;
     }
     let fenced = (a.index + 1..b.index).any(|i| {

@@ -400,11 +400,48 @@ impl Engine<'_> {
             })
             .max()
             .unwrap_or(0);
-        let result = self.run_steps().and_then(|()| self.analyze());
+        let result = self
+            .run_steps()
+            .and_then(|()| self.check_locked_values())
+            .and_then(|()| self.analyze());
         if result.is_err() {
             self.program.abort();
         }
         result
+    }
+
+    /// herd7's values for locked instructions performed write first (`model::X86Locked`): each
+    /// write half must store what its read returns, updated. A complete execution where one does
+    /// not has a cycle of values (or a value that changed after its read): not an execution.
+    fn check_locked_values(&self) -> Result<(), Stop> {
+        if !self.config.model.exchanges_write_first() {
+            return Ok(());
+        }
+        // A read that ran before its source had its final value (see `next_replay_thread`).
+        let stale = self.run.returned.iter().any(|&(read, value)| {
+            let r = self.graph.read(read);
+            self.graph.value_of(r.loc, r.rf) != value
+        });
+        if stale || !self.graph.locked_values_hold() {
+            return Err(Stop::Redundant);
+        }
+        Ok(())
+    }
+
+    /// Whether re-execution may legitimately see other values than the recorded graph: a locked
+    /// instruction performed write first whose written value depends on its read, which a
+    /// backward revisit changed although readers of the write were kept (`model::X86Locked`).
+    fn values_may_change(&self) -> bool {
+        self.config.model.exchanges_write_first()
+            && self.graph.events().any(|(_, e)| {
+                matches!(
+                    e.label,
+                    Label::Read(crate::graph::ReadLabel {
+                        kind: crate::graph::ReadKind::RmwAfterWrite(u),
+                        ..
+                    }) if u.kind != crate::event::RmwKind::Swap
+                )
+            })
     }
 
     /// The running execution's place in sequential order, when tracked (optimal search only).
@@ -670,6 +707,11 @@ impl Engine<'_> {
     /// comes after the write it reads from.
     fn next_replay_thread(&self) -> Result<Option<ThreadId>, Stop> {
         let mut replaying = false;
+        // A locked instruction performed write first (`model::X86Locked`) whose read's source
+        // is not re-executed yet: run only if nothing else can (a cycle through such
+        // instructions), its read then returning the recorded value, which
+        // `check_locked_values` confirms at the end.
+        let mut speculative = None;
         for (t, run) in self.run.threads.iter().enumerate() {
             let Some(run) = run else { continue };
             let t = ThreadId(t as u32);
@@ -696,7 +738,19 @@ impl Engine<'_> {
                         };
                     source_done && (!same_op || self.write_ready(next, Some(here)))
                 }
-                Label::Write(_) => self.write_ready(here, None),
+                Label::Write(_) => {
+                    let next = EventId::new(t, here.index + 1);
+                    let source_done = !self.graph.contains(next)
+                        || self.graph.exchange_partner(next) != Some(here)
+                        || match self.graph.read(next).rf {
+                            crate::graph::Source::Init => true,
+                            crate::graph::Source::Write(w) => self.run.executed(w),
+                        };
+                    if !source_done && speculative.is_none() {
+                        speculative = Some(t);
+                    }
+                    source_done && self.write_ready(here, None)
+                }
                 Label::Join { child } => self.run.is_finished(child),
                 _ => true,
             };
@@ -704,7 +758,14 @@ impl Engine<'_> {
                 return Ok(Some(t));
             }
         }
+        if let Some(t) = speculative {
+            return Ok(Some(t));
+        }
         if replaying {
+            if self.values_may_change() {
+                // As in `divergence`: the recorded events came from values that changed.
+                return Err(Stop::Redundant);
+            }
             let stuck = self
                 .run
                 .threads
@@ -869,6 +930,11 @@ impl Engine<'_> {
     }
 
     pub(crate) fn divergence(&self, t: ThreadId, did: &str, expected: EventId) -> Stop {
+        if self.values_may_change() {
+            // The recorded events came from values that no longer hold: herd7 has no such
+            // execution (its values are solved from the data flow), and the graph is dropped.
+            return Stop::Redundant;
+        }
         let e = self.graph.event(expected);
         Stop::Found(self.nondeterminism(
             t,

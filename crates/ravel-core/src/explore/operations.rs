@@ -60,14 +60,26 @@ impl Engine<'_> {
                 init,
                 update,
                 mode,
-            } if update.kind == RmwKind::Swap && self.config.model.exchanges_write_first() => {
-                // herd's x86 XCHG (`model::X86Locked`): the write half first, then a read that
-                // may read the write before it in coherence or any later one.
-                let new = update.apply(0);
+            } if self.config.model.exchanges_write_first() => {
+                // herd's x86 locked instructions (`model::X86Locked`): the write half first, then
+                // a read that may read the write before it in coherence or any later one. The
+                // write stores what the read returns, updated: re-executed, from what the
+                // recorded read reads; added, from what the new read picks (`set_rf` keeps it).
+                let next = EventId::new(t, self.run.thread(t).replay_pos + 1);
+                let recorded = self
+                    .graph
+                    .contains(next)
+                    .then(|| self.graph.event(next).label);
+                let read_value = match recorded {
+                    Some(Label::Read(r)) => self.graph.value_of(r.loc, r.rf),
+                    _ => 0,
+                };
+                let new = update.apply(read_value);
                 self.write(t, loc, init, new, mode.write_part(), false, span)?;
                 let read_mode = mode.read_part();
                 let modes = (read_mode, read_mode, mode.write_part());
-                let (_, v) = self.read(t, loc, init, modes, ReadKind::SwapAfterWrite, span)?;
+                let kind = ReadKind::RmwAfterWrite(update);
+                let (_, v) = self.read(t, loc, init, modes, kind, span)?;
                 OpResult::Value(v)
             }
             Op::Rmw {
@@ -508,6 +520,9 @@ impl Engine<'_> {
         let choice = self.executed_position(loc, r.rf) * 2 + u32::from(r.spurious);
         self.run.token.push_data(choice);
         let value = self.graph.value_of(loc, r.rf);
+        if self.config.model.exchanges_write_first() {
+            self.run.returned.push((id, value));
+        }
         let effective = if r.write_value(value).is_some() {
             mode
         } else {
@@ -561,7 +576,7 @@ impl Engine<'_> {
     ) -> Result<EventId, Stop> {
         // The source a read takes by default: the coherence-latest write, except that an
         // exchange's read never reads its own write half (then it reads the write before it).
-        let partner = (kind == ReadKind::SwapAfterWrite)
+        let partner = matches!(kind, ReadKind::RmwAfterWrite(_))
             .then(|| EventId::new(t, self.graph.thread_len(t) - 1));
         let co_max = self.graph.co_max_except(loc, partner);
         let label = ReadLabel {
@@ -714,7 +729,7 @@ impl Engine<'_> {
         settled_in: Option<&View>,
     ) -> bool {
         let loc = label.loc;
-        if label.kind == ReadKind::SwapAfterWrite
+        if matches!(label.kind, ReadKind::RmwAfterWrite(_))
             && self.graph.exchange_partner(id).map(Source::Write) == Some(src)
         {
             // herd's intra-instruction causality: an instruction does not read its own write.

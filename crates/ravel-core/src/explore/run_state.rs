@@ -124,6 +124,9 @@ pub(crate) struct RunState {
     /// Split accesses: torn reads, and races kept aside (`detect::torn`).
     pub torn: TornReadDetector,
     pub trace: Vec<TraceStep>,
+    /// Under herd's x86 locked instructions (`model::X86Locked`): what each read returned to
+    /// the program, checked against the complete graph's values.
+    pub returned: Vec<(EventId, crate::event::Value)>,
     pub token: ReplayToken,
     pub steps: u64,
     pub current: Option<ThreadId>,
@@ -150,6 +153,7 @@ impl RunState {
         self.cells.clear();
         self.torn.clear();
         self.trace.clear();
+        self.returned.clear();
         self.token = ReplayToken::default();
         self.steps = 0;
         self.current = None;

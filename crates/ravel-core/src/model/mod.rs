@@ -43,12 +43,13 @@ pub trait MemoryModel: std::fmt::Debug + Send + Sync {
     fn is_interleaving(&self) -> bool {
         false
     }
-    /// Whether an exchange (a `swap` read-modify-write) is herd7's x86 `XCHG`: the explorer
-    /// performs its write half first and its read half as a [`ReadKind::SwapAfterWrite`], which
-    /// the model leaves unordered with the write ([`X86Locked`]). False for every model Rust
-    /// programs use: their exchanges are atomic.
+    /// Whether a read-modify-write is one of herd7's x86 locked instructions (`XCHG`,
+    /// `LOCK ADD/INC/DEC/XOR`): the explorer performs its write half first and its read half as
+    /// a [`ReadKind::RmwAfterWrite`], which the model leaves unordered with the write
+    /// ([`X86Locked`]). False for every model Rust programs use: their read-modify-writes are
+    /// atomic.
     ///
-    /// [`ReadKind::SwapAfterWrite`]: crate::graph::ReadKind::SwapAfterWrite
+    /// [`ReadKind::RmwAfterWrite`]: crate::graph::ReadKind::RmwAfterWrite
     fn exchanges_write_first(&self) -> bool {
         false
     }

@@ -222,7 +222,7 @@ impl EventTable {
         matches!(
             self.labels[i],
             Label::Read(ReadLabel {
-                kind: ReadKind::SwapAfterWrite,
+                kind: ReadKind::RmwAfterWrite(_),
                 ..
             })
         )

@@ -3,8 +3,9 @@
 //!
 //! Deviations: none. Spawn and join order count as program order, as in every model.
 //!
-//! An exchange performed write first ([`crate::graph::ReadKind::SwapAfterWrite`], x86 litmus
-//! tests only, see [`super::X86Locked`]) is one herd7 `XCHG` instruction: program order does not
+//! A locked instruction performed write first ([`crate::graph::ReadKind::RmwAfterWrite`], x86
+//! litmus tests only, see [`super::X86Locked`]) is one herd7 `XCHG` or `LOCK ADD` instruction:
+//! program order does not
 //! order its two halves (herd's `po` relates instructions), and herd's `sc.cat` adds
 //! `empty(rmw ∩ (fre ; coe))` for them.
 //!

@@ -23,8 +23,8 @@
 //!   `MFENCE`s, with edges from spawn to the child's start and from the child's last event to
 //!   the join.
 //! * Atomicity is checked as `empty(rmw ∩ (fr ; co))`, equivalent under uniproc.
-//! * An exchange performed write first ([`ReadKind::SwapAfterWrite`], x86 litmus tests only, see
-//!   [`super::X86Locked`]) is herd's `XCHG`: its two halves are locked accesses that `po` does
+//! * A locked instruction performed write first ([`ReadKind::RmwAfterWrite`], x86 litmus tests
+//!   only, see [`super::X86Locked`]) is herd's `XCHG` or `LOCK ADD`: its two halves are locked accesses that `po` does
 //!   not order, and atomicity is herd's `empty(rmw ∩ (fre ; coe))`.
 
 use super::relation::{exchanges_atomic, EventTable, Rel};

@@ -1,35 +1,48 @@
 //! herd7's x86 locked instructions, for x86 litmus tests: a model that judges graphs as the
-//! model it wraps (SC or x86-TSO) and asks the explorer to perform every exchange (`XCHG`) write
-//! first, as two events program order does not order.
+//! model it wraps (SC or x86-TSO) and asks the explorer to perform every locked instruction
+//! (`XCHG`, `LOCK ADD/INC/DEC/XOR`) write first, as two events program order does not order.
 //!
-//! Source: herd7 7.58. `X86Sem.ml` gives `XCHG` a read and a write of memory in one instruction
-//! (intra-instruction causality orders nothing between them but forbids the read from reading
-//! the write); herd's `po` relates events of different instructions only; `rmw` pairs the locked
-//! read and write of one instruction. `x86tso.cat` and `sc.cat` then require uniproc
+//! Source: herd7 7.58. `X86Sem.ml` gives a locked instruction a read and a write of memory in
+//! one instruction (intra-instruction causality orders nothing between them but forbids the read
+//! from reading the write, and carries the read's value into the write for `ADD/INC/DEC/XOR`);
+//! herd's `po` relates events of different instructions only; `rmw` pairs the locked read and
+//! write of one instruction. `x86tso.cat` and `sc.cat` then require uniproc
 //! (`acyclic po-loc | rf | co | fr`), atomicity `empty rmw & (fre; coe)`, and `acyclic ghb`
-//! (TSO: locked accesses act as fences) or `acyclic po | rf | co | fr` (SC). So the write of an
-//! `XCHG` may go coherence-before the write its read reads (`XCHG+XCHG`: each thread reads the
-//! other's value), which the atomic read-modify-write of Rust and C++ forbids.
+//! (TSO: locked accesses act as fences) or `acyclic po | rf | co | fr` (SC). So the write of a
+//! locked instruction may go coherence-before the write its read reads (`XCHG+XCHG`: each
+//! thread reads the other's value; a `LOCK INC` reading a store's 1 and writing 2 before it),
+//! which the atomic read-modify-write of Rust and C++ forbids.
 //!
-//! Why write first: given uniproc, the read of an exchange either reads the write just before
-//! its own in coherence (an atomic exchange) or a write coherence-after its own. In the second
-//! case the write that is read may depend, through other threads, on the exchange's write but
-//! never on its read; TruSt builds graphs in `po ∪ rf` order, so the write must come first for
-//! such graphs to be built at all. The read half ([`ReadKind::SwapAfterWrite`]) then picks the
-//! write before its own or any later one; the models add herd's atomicity axiom and leave the
-//! halves unordered.
+//! Why write first: given uniproc, the read either reads the write just before its own in
+//! coherence (atomic) or a write coherence-after its own. In the second case the write that is
+//! read may depend, through other threads, on the instruction's write; TruSt builds graphs in
+//! `po ∪ rf` order, so the write must come first for such graphs to be built at all. The read
+//! half ([`ReadKind::RmwAfterWrite`]) then picks the write before its own or any later one; the
+//! models add herd's atomicity axiom and leave the halves unordered.
 //!
-//! Deviations: `LOCK ADD`, `INC`, `DEC` and `XOR` stay atomic read-modify-writes (read first,
-//! write placed right after what it read). Their written value depends on the read, so they
-//! cannot be performed write first; herd also lets their write go coherence-before the write
-//! they read, which ravel does not explore.
+//! Values: herd solves them from the data flow (`mem.ml`), and drops an execution whose
+//! equations it cannot solve. The write half stores the update of what its read returns,
+//! maintained whenever the read changes its source ([`ExecutionGraph::set_rf`]). Re-execution
+//! runs such an instruction after its read's source; only a cycle through instructions performed
+//! write first runs one earlier, its read returning the recorded value. A complete execution
+//! counts only if every read returned its source's final value, every write half holds the
+//! update of its read, and no chain of `ADD/INC/DEC/XOR`s reads its own write (an `INC` and a
+//! `DEC` reading each other's write hold for any value; herd determines none); a replay that
+//! diverges because a value changed drops the execution too.
 //!
-//! [`ReadKind::SwapAfterWrite`]: crate::graph::ReadKind::SwapAfterWrite
+//! Deviations: a cycle of values through the program's registers (a load of a `LOCK ADD $0`'s
+//! write stored back by `MOV`) whose recorded values happen to hold is kept, where herd's solver
+//! leaves it undetermined. A program whose control flow depends on such a cyclic value may miss
+//! executions (the recorded value decides which branch is re-executed).
+//!
+//! [`ReadKind::RmwAfterWrite`]: crate::graph::ReadKind::RmwAfterWrite
+//! [`ExecutionGraph::set_rf`]: crate::graph::ExecutionGraph::set_rf
 
 use super::{MemoryModel, SequentialConsistency, Tso};
 use crate::graph::{EventId, ExecutionGraph};
 
-/// A model whose exchanges are herd7's x86 `XCHG` instructions (see the module documentation).
+/// A model whose read-modify-writes are herd7's x86 locked instructions (see the module
+/// documentation).
 #[derive(Clone, Copy, Debug)]
 pub struct X86Locked {
     inner: &'static dyn MemoryModel,
