@@ -74,10 +74,11 @@ impl<'f> CoroutineProgram<'f> {
 
     fn create(&mut self, t: ThreadId, body: ThreadBody, stack_size: Option<usize>) {
         let stack = self.stacks.take(stack_size);
+        let guard_len = super::stacks::page_size();
         let (guard_start, stack_bytes) = {
             use corosensei::stack::Stack;
             let (base, limit) = (stack.base().get(), stack.limit().get());
-            (limit, base - limit - super::stacks::page_size())
+            (limit, base - limit - guard_len)
         };
         let ctx = self.ctx.clone();
         let entry = move |yielder: &ModelYielder, _start: OpResult| -> ThreadEnd {
@@ -122,6 +123,7 @@ impl<'f> CoroutineProgram<'f> {
         self.trap_targets[t.index()] = Some(trap::Target {
             handler: co.trap_handler(),
             guard_start,
+            guard_len,
             stack_bytes,
             make_return: crashed,
         });

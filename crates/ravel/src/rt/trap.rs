@@ -44,8 +44,10 @@ pub(crate) enum Crash {
 /// before each resume, read (without allocating or locking) from the handler.
 pub(crate) struct TrapTarget<R> {
     pub handler: CoroutineTrapHandler<R>,
-    /// The lowest address of the stack mapping: its first page is the guard page.
+    /// The guard page below the stack: `guard_start .. guard_start + guard_len` (computed before
+    /// the resume, so the handler makes no call to learn it).
     pub guard_start: usize,
+    pub guard_len: usize,
     /// Usable stack bytes, for the report.
     pub stack_bytes: usize,
     /// Builds the coroutine's return value from the crash.
@@ -221,7 +223,8 @@ mod imp {
     }
 
     /// The handler. Async-signal-safe: it reads a const-initialised thread-local, compares
-    /// addresses and writes registers; it neither allocates nor locks.
+    /// addresses and writes registers; it neither allocates nor locks, and passing a signal on uses
+    /// only `sigaction`, which is async-signal-safe.
     extern "C" fn on_signal(
         signal: libc::c_int,
         info: *mut libc::siginfo_t,
@@ -237,8 +240,9 @@ mod imp {
                 } else {
                     // SAFETY: for SIGSEGV and SIGBUS the kernel fills in the faulting address.
                     let address = unsafe { (*info).si_addr() } as usize;
-                    let page = page_size();
-                    if address >= target.guard_start && address < target.guard_start + page {
+                    if address >= target.guard_start
+                        && address < target.guard_start + target.guard_len
+                    {
                         Crash::StackOverflow {
                             stack_bytes: target.stack_bytes,
                         }
@@ -259,11 +263,6 @@ mod imp {
             }
         }
         chain(signal, info, context);
-    }
-
-    fn page_size() -> usize {
-        // SAFETY: sysconf is async-signal-safe.
-        unsafe { libc::sysconf(libc::_SC_PAGESIZE) as usize }
     }
 
     /// Hands a signal that is not ravel's to whatever was installed before.
