@@ -300,8 +300,8 @@ pub(super) fn explain(
             }
             if let Some(o) = &note.not_counter {
                 details.push(format!(
-                    "not a lossy counter: cell {cell} is incremented and also decremented \
-                     ({}): a reference count, whose races are bugs",
+                    "not a lossy counter: cell {cell} does not only grow ({}); a value that \
+                     also goes down (a reference count, an owner, a flag) makes its races bugs",
                     other_write(o)
                 ));
             }
