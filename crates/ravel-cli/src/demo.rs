@@ -336,7 +336,7 @@ fn report(c: &Checked, style: Style) {
         );
     }
     println!();
-    match c.buggy_run.findings.first() {
+    match ravel_gallery::judged_finding(c.entry, &c.buggy_run) {
         Some(first) => println!("{first}"),
         None => println!(
             "ravel found nothing in {} ({}).\n",

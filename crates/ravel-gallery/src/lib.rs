@@ -25,5 +25,7 @@ pub mod entries;
 
 pub use entry::{Budget, BugClass, Entry, Expect, ModelNeed, Side, Status};
 pub use registry::{entries, find};
-pub use run::{judge_buggy, judge_fixed, run_buggy, run_fixed, EntryRun, Failure, Miss};
+pub use run::{
+    judge_buggy, judge_fixed, judged_finding, run_buggy, run_fixed, EntryRun, Failure, Miss,
+};
 pub use stress::{not_stressable, stress_entry, StressRow};

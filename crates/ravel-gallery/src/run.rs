@@ -189,28 +189,13 @@ impl fmt::Display for Failure {
 /// met, and the contract names one of them.
 pub fn judge_buggy(entry: &Entry, run: &EntryRun) -> Result<(), Miss> {
     let expected = entry.expect.kind;
-    let Some(mut first) = run.findings.first() else {
+    let Some(first) = judged_finding(entry, run) else {
         return Err(Miss::NoFinding {
             executions: run.executions,
             complete: run.complete,
             expected,
         });
     };
-    if expected.is_benign() && first.is_benign() {
-        let mentions_all = |f: &&Finding| {
-            let text = f.render_stable().to_lowercase();
-            entry
-                .expect
-                .mentions
-                .iter()
-                .all(|phrase| text.contains(&phrase.to_lowercase()))
-        };
-        let of_kind = || run.findings.iter().filter(|f| f.kind() == expected);
-        first = of_kind()
-            .find(mentions_all)
-            .or_else(|| of_kind().next())
-            .unwrap_or(first);
-    }
     if first.kind() != expected {
         return Err(Miss::WrongKind {
             expected,
@@ -228,6 +213,30 @@ pub fn judge_buggy(entry: &Entry, run: &EntryRun) -> Result<(), Miss> {
         }
     }
     Ok(())
+}
+
+/// The finding [`judge_buggy`] judges (and `ravel demo` shows): the first, except that an entry
+/// expecting a benign finding, when only benign ones came, is judged on the first of its kind
+/// that mentions every expected phrase (benign reports come in no particular order).
+pub fn judged_finding<'a>(entry: &Entry, run: &'a EntryRun) -> Option<&'a Finding> {
+    let expected = entry.expect.kind;
+    let mut first = run.findings.first()?;
+    if expected.is_benign() && first.is_benign() {
+        let mentions_all = |f: &&Finding| {
+            let text = f.render_stable().to_lowercase();
+            entry
+                .expect
+                .mentions
+                .iter()
+                .all(|phrase| text.contains(&phrase.to_lowercase()))
+        };
+        let of_kind = || run.findings.iter().filter(|f| f.kind() == expected);
+        first = of_kind()
+            .find(mentions_all)
+            .or_else(|| of_kind().next())
+            .unwrap_or(first);
+    }
+    Some(first)
 }
 
 /// Whether the fixed run verified the model: no bug found, and the search complete. Benign
