@@ -22,6 +22,7 @@ pub use split::{PartOrder, SplitCell, SplitInteger};
 
 use crate::rt::claim::Claim;
 use crate::rt::compiler_effects;
+use crate::rt::object::Identity;
 use crate::rt::perform;
 use ravel_core::event::{CellShape, Loc, Op, SourceSpan};
 
@@ -30,6 +31,8 @@ use ravel_core::event::{CellShape, Loc, Op, SourceSpan};
 pub struct UnsafeCell<T: ?Sized> {
     /// Keeps parallel workers from sharing the contents of a static cell.
     claim: Claim,
+    /// Names the cell in accesses (not its address, which a later cell may reuse).
+    identity: Identity,
     data: std::cell::UnsafeCell<T>,
 }
 
@@ -42,6 +45,7 @@ impl<T> UnsafeCell<T> {
     pub const fn new(value: T) -> UnsafeCell<T> {
         UnsafeCell {
             claim: Claim::new(),
+            identity: Identity::new(),
             data: std::cell::UnsafeCell::new(value),
         }
     }
@@ -56,7 +60,7 @@ impl<T: ?Sized> UnsafeCell<T> {
     /// The location to name in an access, claimed for this worker first (every access asks).
     fn loc(&self) -> Loc {
         self.claim.check();
-        Loc::unresolved(self.address())
+        self.identity.loc()
     }
 
     /// The cell's address, which names it within an execution.

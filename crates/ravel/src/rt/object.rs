@@ -20,6 +20,56 @@ pub(crate) fn next_execution() -> u64 {
 
 const LOC_BITS: u32 = 24;
 
+/// Identities handed out so far; marked with bit 60 so that they never equal an address (user
+/// addresses stay below 2^48 on the platforms ravel runs on).
+static NEXT_IDENTITY: AtomicU64 = AtomicU64::new(1);
+const IDENTITY_MARK: u64 = 1 << 60;
+
+/// What names an object (or a cell) before the engine numbers it: a process-unique number
+/// assigned at first use and kept by the object when it moves. Not its address: an object
+/// dropped and another built at the same address in one execution must not share a location
+/// (and whether the allocator reuses an address differs between executions, which looked like
+/// non-determinism).
+#[derive(Debug)]
+pub(crate) struct Identity(AtomicU64);
+
+impl Identity {
+    /// An identity assigned at first use; usable in statics.
+    pub(crate) const fn new() -> Identity {
+        Identity(AtomicU64::new(0))
+    }
+
+    /// The unresolved location naming this object.
+    pub(crate) fn loc(&self) -> Loc {
+        // Relaxed: only uniqueness matters; two first uses at once agree through the exchange.
+        let current = self.0.load(Ordering::Relaxed);
+        if current != 0 {
+            return Loc::unresolved(current as usize);
+        }
+        let fresh = NEXT_IDENTITY.fetch_add(1, Ordering::Relaxed) | IDENTITY_MARK;
+        match self
+            .0
+            .compare_exchange(0, fresh, Ordering::Relaxed, Ordering::Relaxed)
+        {
+            Ok(_) => Loc::unresolved(fresh as usize),
+            Err(won) => Loc::unresolved(won as usize),
+        }
+    }
+}
+
+impl Clone for Identity {
+    /// A clone is a different object.
+    fn clone(&self) -> Identity {
+        Identity::new()
+    }
+}
+
+impl Default for Identity {
+    fn default() -> Identity {
+        Identity::new()
+    }
+}
+
 /// The identity cache of a shared object: the execution it was numbered in and its number,
 /// packed in one word so statics can hold it.
 #[derive(Debug)]
@@ -27,6 +77,8 @@ pub(crate) struct ObjectId {
     packed: AtomicU64,
     /// Where the object was built: its identity across executions (its lock class).
     site: SourceSpan,
+    /// What names it before the engine numbers it.
+    identity: Identity,
     /// In stress mode (`rt::passthrough`), the object's real word: an atomic's value, a lock's
     /// state. Set from the initial value at first use (`real_state`: unset, being set, ready).
     real: AtomicU64,
@@ -45,6 +97,7 @@ impl ObjectId {
         ObjectId {
             packed: AtomicU64::new(0),
             site: SourceSpan::caller(),
+            identity: Identity::new(),
             real: AtomicU64::new(0),
             real_state: AtomicU8::new(REAL_UNSET),
         }
@@ -90,10 +143,10 @@ impl ObjectId {
         }
     }
 
-    /// The location naming this object by its address (what an operation names before the
-    /// engine numbers it; stress mode uses it as is).
+    /// The location naming this object before the engine numbers it (its [`Identity`]; stress
+    /// mode uses it as is).
     pub(crate) fn address_loc(&self) -> Loc {
-        Loc::unresolved(self as *const ObjectId as usize)
+        self.identity.loc()
     }
 
     /// Remembers the number the engine gave this object.
