@@ -1,47 +1,48 @@
 //! Stress mode: a model's own code on real threads, the baseline ravel is measured against.
 
 use ravel::stress::{self, StressError};
-use ravel::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use ravel::sync::atomic::{AtomicUsize, Ordering};
 use ravel::sync::{Arc, Condvar, Mutex};
 use ravel::thread;
 use std::time::Duration;
 
-const ROUNDS: usize = 100_000;
-
-/// Two threads increment a counter with a load and a store, released together.
-fn lost_update() {
+/// A lost update forced by a handshake, so that it happens on every run on real threads (a test
+/// must not depend on luck): the spawned thread reads, lets main read and write, then writes.
+fn forced_lost_update() {
     let n = Arc::new(AtomicUsize::new(0));
-    let go = Arc::new(AtomicBool::new(false));
-    let handles: Vec<_> = (0..2)
-        .map(|_| {
-            let (n, go) = (n.clone(), go.clone());
-            thread::spawn(move || {
-                while !go.load(Ordering::Acquire) {
-                    ravel::hint::spin_loop();
-                }
-                for _ in 0..ROUNDS {
-                    let v = n.load(Ordering::Relaxed);
-                    n.store(v + 1, Ordering::Relaxed);
-                }
-            })
-        })
-        .collect();
-    go.store(true, Ordering::Release);
-    for h in handles {
-        h.join().unwrap();
+    let step = Arc::new(AtomicUsize::new(0));
+    let (n2, step2) = (n.clone(), step.clone());
+    let t = thread::spawn(move || {
+        let v = n2.load(Ordering::SeqCst);
+        step2.store(1, Ordering::SeqCst);
+        while step2.load(Ordering::SeqCst) != 2 {
+            thread::yield_now();
+        }
+        n2.store(v + 1, Ordering::SeqCst);
+    });
+    while step.load(Ordering::SeqCst) != 1 {
+        thread::yield_now();
     }
-    assert_eq!(n.load(Ordering::Relaxed), 2 * ROUNDS, "lost update");
+    let v = n.load(Ordering::SeqCst);
+    n.store(v + 1, Ordering::SeqCst);
+    step.store(2, Ordering::SeqCst);
+    t.join().unwrap();
+    assert_eq!(n.load(Ordering::SeqCst), 2, "lost update");
 }
 
 #[test]
 fn a_lost_update_shows_on_real_threads() {
     // SAFETY: the model shares data through `Arc` and atomics only.
-    let outcome = unsafe { stress::run(lost_update, Duration::from_millis(200)) }.unwrap();
+    let outcome = unsafe { stress::run(forced_lost_update, Duration::from_millis(50)) }.unwrap();
     assert!(outcome.runs >= 1);
-    assert!(outcome.failures >= 1, "{outcome:?}");
-    let (_, _, message) = outcome.first_failure.clone().unwrap();
+    assert_eq!(outcome.failures, outcome.runs, "{outcome:?}");
+    let (run, _, message) = outcome.first_failure.clone().unwrap();
+    assert_eq!(run, 1);
     assert!(message.contains("lost update"), "{message}");
     assert!(outcome.mean_time_to_failure().is_some());
+    // ravel finds the same bug by exploring.
+    let explored = ravel::Builder::new().explore(forced_lost_update);
+    assert_eq!(explored.findings()[0].kind(), ravel::FindingKind::Panic);
 }
 
 #[test]
