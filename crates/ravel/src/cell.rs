@@ -63,9 +63,10 @@ impl<T: ?Sized> UnsafeCell<T> {
         self.identity.loc()
     }
 
-    /// The cell's address, which names it within an execution.
-    fn address(&self) -> usize {
-        self as *const UnsafeCell<T> as *const u8 as usize
+    /// What names the cell for the compiler-consequence search (its identity, see
+    /// [`Identity`]).
+    fn key(&self) -> usize {
+        self.identity.number() as usize
     }
 
     /// Reads through a shared pointer; recorded as a non-atomic read.
@@ -232,18 +233,17 @@ impl<T: Integer> UnsafeCell<T> {
     pub fn write_bits(&self, mask: T, bits: T) {
         let span = SourceSpan::caller();
         let mask = mask.to_word();
-        let old =
-            compiler_effects::read(self.address(), self.current(), span).unwrap_or_else(|| {
-                let read = self.shape(mask, None, false).read_modify_write();
-                self.shaped(false, read, span);
-                self.current()
-            });
+        let old = compiler_effects::read(self.key(), self.current(), span).unwrap_or_else(|| {
+            let read = self.shape(mask, None, false).read_modify_write();
+            self.shaped(false, read, span);
+            self.current()
+        });
         let new = (old & !mask) | (bits.to_word() & mask);
         self.write_shaped(mask, T::from_word(new), false, span);
     }
 
     fn read_shaped(&self, mask: u64, racy: bool, span: SourceSpan) -> T {
-        if let Some(word) = compiler_effects::read(self.address(), self.current(), span) {
+        if let Some(word) = compiler_effects::read(self.key(), self.current(), span) {
             return T::from_word(word);
         }
         self.shaped(false, self.shape(mask, None, racy), span);
@@ -252,7 +252,7 @@ impl<T: Integer> UnsafeCell<T> {
 
     fn write_shaped(&self, mask: u64, value: T, racy: bool, span: SourceSpan) {
         let word = value.to_word();
-        if !compiler_effects::write(self.address(), self.current(), word, span) {
+        if !compiler_effects::write(self.key(), self.current(), word, span) {
             self.shaped(true, self.shape(mask, Some(value), racy), span);
         }
         self.store(value);

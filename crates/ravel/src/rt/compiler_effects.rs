@@ -131,7 +131,7 @@ pub(crate) enum Access {
 }
 
 /// Places that access the same cell, with the values written there, in the order first seen.
-/// Cells are named per execution (by address), places across executions, so the groups are
+/// Cells are named per execution (by identity), places across executions, so the groups are
 /// what the exploration knows about which places share a location.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct SiteGroups {
@@ -262,10 +262,10 @@ pub(crate) fn write(cell: usize, memory: u64, value: u64, span: SourceSpan) -> b
     true
 }
 
-/// The graph location of a cell's typed accesses: keyed one byte into the cell, so it never
-/// shares a number with the cell's own race-checked accesses (keyed by the cell's address).
+/// The graph location of a cell's typed accesses: the cell's identity with bit 59 set, so it
+/// never shares a number with the cell's own race-checked accesses (named by the identity).
 fn graph_loc(cell: usize) -> Loc {
-    Loc::unresolved(cell + 1)
+    Loc::unresolved(cell | 1 << 59)
 }
 
 fn store(cell: usize, init: u64, val: u64, span: SourceSpan) {

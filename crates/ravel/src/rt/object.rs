@@ -41,18 +41,23 @@ impl Identity {
 
     /// The unresolved location naming this object.
     pub(crate) fn loc(&self) -> Loc {
+        Loc::unresolved(self.number() as usize)
+    }
+
+    /// The identity itself (bit 60 set, bit 59 clear), assigned on first call.
+    pub(crate) fn number(&self) -> u64 {
         // Relaxed: only uniqueness matters; two first uses at once agree through the exchange.
         let current = self.0.load(Ordering::Relaxed);
         if current != 0 {
-            return Loc::unresolved(current as usize);
+            return current;
         }
         let fresh = NEXT_IDENTITY.fetch_add(1, Ordering::Relaxed) | IDENTITY_MARK;
         match self
             .0
             .compare_exchange(0, fresh, Ordering::Relaxed, Ordering::Relaxed)
         {
-            Ok(_) => Loc::unresolved(fresh as usize),
-            Err(won) => Loc::unresolved(won as usize),
+            Ok(_) => fresh,
+            Err(won) => won,
         }
     }
 }
