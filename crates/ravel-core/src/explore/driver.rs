@@ -712,6 +712,7 @@ impl Engine<'_> {
         // instructions), its read then returning the recorded value, which
         // `check_locked_values` confirms at the end.
         let mut speculative = None;
+        let write_first = self.config.model.exchanges_write_first();
         for (t, run) in self.run.threads.iter().enumerate() {
             let Some(run) = run else { continue };
             let t = ThreadId(t as u32);
@@ -740,7 +741,9 @@ impl Engine<'_> {
                 }
                 Label::Write(_) => {
                     let next = EventId::new(t, here.index + 1);
-                    let source_done = !self.graph.contains(next)
+                    // Only herd's x86 locked instructions perform a write before its read.
+                    let source_done = !write_first
+                        || !self.graph.contains(next)
                         || self.graph.exchange_partner(next) != Some(here)
                         || match self.graph.read(next).rf {
                             crate::graph::Source::Init => true,

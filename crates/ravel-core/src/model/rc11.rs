@@ -298,7 +298,8 @@ impl Checker {
         if self.views.sc_fences() > 0 {
             return self.psc_with_fences(graph);
         }
-        if AllScCheck::applies(graph) {
+        // No fence at all (SC fences were handled above) and every access SeqCst.
+        if self.views.weaker_than_sc() == 0 {
             let answer = self.all_sc.acyclic(graph);
             debug_assert_eq!(answer, self.psc_pairwise(graph), "{}", graph.fingerprint());
             return answer;

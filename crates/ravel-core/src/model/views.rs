@@ -83,6 +83,8 @@ pub(crate) struct Views {
     sc_events: usize,
     /// How many of them are SC fences.
     sc_fences: usize,
+    /// How many events with views are accesses or fences weaker than SeqCst.
+    weaker_than_sc: usize,
     /// The views being built.
     acc_hb: Vec<u32>,
     acc_sb: Vec<u32>,
@@ -129,6 +131,7 @@ impl Views {
         }
         self.sc_events = 0;
         self.sc_fences = 0;
+        self.weaker_than_sc = 0;
     }
 
     /// Makes room for `threads` threads.
@@ -395,6 +398,12 @@ impl Views {
         self.sc_fences
     }
 
+    /// How many accesses and fences of the graph are weaker than SeqCst (none: RC11's `psc`
+    /// reduces to plain SC, see `model/all_sc.rs`).
+    pub(crate) fn weaker_than_sc(&self) -> usize {
+        self.weaker_than_sc
+    }
+
     /// Adds `x` and everything before it in `view` to `acc`.
     fn join(acc: &mut [u32], view: &[u32], x: EventId) {
         for (a, &v) in acc.iter_mut().zip(view) {
@@ -483,6 +492,8 @@ impl Views {
         };
         self.sc_events += usize::from(info.sc);
         self.sc_fences += usize::from(info.sc_fence);
+        let access_or_fence = matches!(label, Label::Read(_) | Label::Write(_) | Label::Fence(_));
+        self.weaker_than_sc += usize::from(access_or_fence && !info.sc);
         self.info[t].push(info);
         self.done[t] += 1;
     }

@@ -89,11 +89,9 @@ pub(crate) fn enter<R>(ctx: Rc<Context>, f: impl FnOnce() -> R) -> R {
 /// Whether the running model thread is unwinding from a panic; outside a model, whether this OS
 /// thread is (std's answer).
 pub(crate) fn model_thread_panicking() -> bool {
-    let ctx = CONTEXT.with(|c| c.borrow().clone());
-    match ctx {
-        Some(ctx) => std::thread::panicking() && ctx.unwinding_from(ctx.current.get()).is_some(),
-        None => std::thread::panicking(),
-    }
+    // std's answer first: it is false on almost every call (every mutex unlock asks).
+    std::thread::panicking()
+        && try_with_context(|ctx| ctx.unwinding_from(ctx.current.get()).is_some()).unwrap_or(true)
 }
 
 /// The running model's context. Using a ravel primitive outside `ravel::model` is misuse.
