@@ -88,22 +88,22 @@ impl OwnerCell for RelaxedOwner {
     }
 }
 
-/// The non-recursive `Lock` underneath, with `TryEnter` and `Exit` (entry 20 uses it too).
+/// The non-recursive `Lock` underneath, with `TryEnter` and `Exit`.
 #[derive(Debug, Default)]
-pub(super) struct Lock {
+struct Lock {
     held: AtomicBool,
 }
 
 impl Lock {
     /// Acquire on success: the critical section happens after the previous `exit`.
-    pub(super) fn try_enter(&self) -> bool {
+    fn try_enter(&self) -> bool {
         self.held
             .compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed)
             .is_ok()
     }
 
     /// Release: publishes the critical section to the next `try_enter`.
-    pub(super) fn exit(&self) {
+    fn exit(&self) {
         self.held.store(false, Ordering::Release);
     }
 }
@@ -119,7 +119,8 @@ pub enum Entered {
     Busy(u32),
 }
 
-/// The seed's recursive mutex.
+/// The seed's recursive mutex (`int count` a plain integer, read and written with typed accesses
+/// so that entry 20's compiler-consequence search can transform them too).
 #[derive(Debug, Default)]
 pub struct RecursiveMutex<O: OwnerCell> {
     owner: O,
@@ -132,8 +133,8 @@ impl<O: OwnerCell> RecursiveMutex<O> {
     pub fn try_enter(&self, me: u32) -> Entered {
         let owner = self.owner.load();
         if owner == me {
-            // SAFETY: `count` is only touched by the lock's holder; ravel checks that.
-            self.count.with_mut(|p| unsafe { *p += 1 });
+            // `count` is only touched by the lock's holder; ravel checks that.
+            self.count.write(self.count.read() + 1);
             return Entered::Recursively(owner);
         }
         if self.lock.try_enter() {
@@ -145,11 +146,10 @@ impl<O: OwnerCell> RecursiveMutex<O> {
 
     /// `void Exit()`.
     pub fn exit(&self) {
-        // SAFETY: `count` is only touched by the lock's holder; ravel checks that.
-        let count = self.count.with(|p| unsafe { *p });
+        // `count` is only touched by the lock's holder; ravel checks that.
+        let count = self.count.read();
         if count != 0 {
-            // SAFETY: as above.
-            self.count.with_mut(|p| unsafe { *p -= 1 });
+            self.count.write(count - 1);
             return;
         }
         self.owner.store(0);

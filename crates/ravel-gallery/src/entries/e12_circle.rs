@@ -148,102 +148,66 @@ fn check(area: f64, radius: f64) {
     );
 }
 
-/// Thread A updates the radius in two steps; thread B checks the area.
-pub fn buggy() {
+/// Thread A (`a_name`) updates the circle while thread B (`b_name`) reads it; both joined.
+fn a_and_b(
+    a_name: &str,
+    a: impl FnOnce(&Circle) + 'static,
+    b_name: &str,
+    b: impl FnOnce(&Circle) + 'static,
+) {
     let circle = Arc::new(Circle::new(1.0));
-    let a = {
+    let on_circle = |name: &str, f: Box<dyn FnOnce(&Circle)>| {
         let circle = circle.clone();
         thread::Builder::new()
-            .name("A: SetRadius(2); UpdateCircumference()".into())
-            .spawn(move || {
-                circle.set_radius(2.0);
-                circle.update_circumference();
-            })
+            .name(name.into())
+            .spawn(move || f(&circle))
             .unwrap()
     };
-    let b = {
-        let circle = circle.clone();
-        thread::Builder::new()
-            .name("B: GetArea()".into())
-            .spawn(move || {
-                let area = circle.get_area();
-                check(area, circle.get_radius());
-            })
-            .unwrap()
-    };
+    let a = on_circle(a_name, Box::new(a));
+    let b = on_circle(b_name, Box::new(b));
     a.join().unwrap();
     b.join().unwrap();
+}
+
+const SET_IN_TWO_STEPS: &str = "A: SetRadius(2); UpdateCircumference()";
+const SET_AT_ONCE: &str = "A: SetRadius(2)";
+const GET_AREA: &str = "B: GetArea()";
+
+fn set_in_two_steps(circle: &Circle) {
+    circle.set_radius(2.0);
+    circle.update_circumference();
+}
+
+fn set_at_once(circle: &Circle) {
+    circle.set_radius_atomically(2.0);
+}
+
+/// Thread A updates the radius in two steps; thread B checks the area.
+pub fn buggy() {
+    a_and_b(SET_IN_TWO_STEPS, set_in_two_steps, GET_AREA, |circle| {
+        let area = circle.get_area();
+        check(area, circle.get_radius());
+    });
 }
 
 /// One critical section for the update, one for the check.
 pub fn fixed() {
-    let circle = Arc::new(Circle::new(1.0));
-    let a = {
-        let circle = circle.clone();
-        thread::Builder::new()
-            .name("A: SetRadius(2)".into())
-            .spawn(move || circle.set_radius_atomically(2.0))
-            .unwrap()
-    };
-    let b = {
-        let circle = circle.clone();
-        thread::Builder::new()
-            .name("B: GetArea()".into())
-            .spawn(move || {
-                let (area, radius) = circle.area_and_radius();
-                check(area, radius);
-            })
-            .unwrap()
-    };
-    a.join().unwrap();
-    b.join().unwrap();
+    a_and_b(SET_AT_ONCE, set_at_once, GET_AREA, |circle| {
+        let (area, radius) = circle.area_and_radius();
+        check(area, radius);
+    });
 }
 
 /// Thread A updates the radius in two steps; thread B computes the area and checks nothing.
 pub fn buggy_unchecked() {
-    let circle = Arc::new(Circle::new(1.0));
-    let a = {
-        let circle = circle.clone();
-        thread::Builder::new()
-            .name("A: SetRadius(2); UpdateCircumference()".into())
-            .spawn(move || {
-                circle.set_radius(2.0);
-                circle.update_circumference();
-            })
-            .unwrap()
-    };
-    let b = {
-        let circle = circle.clone();
-        thread::Builder::new()
-            .name("B: GetArea()".into())
-            .spawn(move || {
-                let _area = circle.get_area();
-            })
-            .unwrap()
-    };
-    a.join().unwrap();
-    b.join().unwrap();
+    a_and_b(SET_IN_TWO_STEPS, set_in_two_steps, GET_AREA, |circle| {
+        let _area = circle.get_area();
+    });
 }
 
 /// One critical section for the update, none of the checks.
 pub fn fixed_unchecked() {
-    let circle = Arc::new(Circle::new(1.0));
-    let a = {
-        let circle = circle.clone();
-        thread::Builder::new()
-            .name("A: SetRadius(2)".into())
-            .spawn(move || circle.set_radius_atomically(2.0))
-            .unwrap()
-    };
-    let b = {
-        let circle = circle.clone();
-        thread::Builder::new()
-            .name("B: GetArea()".into())
-            .spawn(move || {
-                let _area = circle.get_area();
-            })
-            .unwrap()
-    };
-    a.join().unwrap();
-    b.join().unwrap();
+    a_and_b(SET_AT_ONCE, set_at_once, GET_AREA, |circle| {
+        let _area = circle.get_area();
+    });
 }

@@ -27,7 +27,7 @@
 //! cannot re-enter). Nothing in the model writes 42 where the seed's compiler did: ravel finds
 //! it. The fixed model (a relaxed atomic `owner`) is the same program otherwise.
 
-use super::e10_recursive_mutex::{Entered, Lock, OwnerCell, RelaxedOwner};
+use super::e10_recursive_mutex::{Entered, OwnerCell, RecursiveMutex, RelaxedOwner};
 use super::SEED_003;
 use crate::entry::{BugClass, Entry, Expect, ModelNeed, Side};
 use ravel::cell::UnsafeCell;
@@ -67,41 +67,6 @@ impl OwnerCell for PlainOwner {
 
     fn store(&self, id: u32) {
         self.0.write(id);
-    }
-}
-
-/// The seed's recursive mutex, with `int count` a plain integer too.
-#[derive(Debug, Default)]
-pub struct RecursiveMutex<O: OwnerCell> {
-    owner: O,
-    count: UnsafeCell<u32>,
-    lock: Lock,
-}
-
-impl<O: OwnerCell> RecursiveMutex<O> {
-    /// `bool TryEnter()` for the thread whose id is `me`.
-    pub fn try_enter(&self, me: u32) -> Entered {
-        let owner = self.owner.load();
-        if owner == me {
-            self.count.write(self.count.read() + 1);
-            return Entered::Recursively(owner);
-        }
-        if self.lock.try_enter() {
-            self.owner.store(me);
-            return Entered::Fresh(owner);
-        }
-        Entered::Busy(owner)
-    }
-
-    /// `void Exit()`.
-    pub fn exit(&self) {
-        let count = self.count.read();
-        if count != 0 {
-            self.count.write(count - 1);
-            return;
-        }
-        self.owner.store(0);
-        self.lock.exit();
     }
 }
 
