@@ -29,28 +29,6 @@ fn a_new_atomic_at_a_reused_address_has_its_own_value() {
 }
 
 #[test]
-fn cells_at_a_reused_address_do_not_race() {
-    // Each thread builds, writes and drops its own cell: nothing is shared, so nothing races,
-    // even when the second cell lands where the first one was.
-    let outcome = Builder::new().explore(|| {
-        let hs: Vec<_> = (0..2)
-            .map(|_| {
-                thread::spawn(|| {
-                    let cell = Box::new(UnsafeCell::new(0u64));
-                    cell.with_mut(|p| unsafe { *p = 1 });
-                    drop(cell);
-                })
-            })
-            .collect();
-        for h in hs {
-            h.join().unwrap();
-        }
-    });
-    assert!(outcome.findings().is_empty(), "{:?}", outcome.findings());
-    assert!(outcome.complete());
-}
-
-#[test]
 fn a_shared_cell_still_races() {
     let outcome = Builder::new().explore(|| {
         let cell = std::sync::Arc::new(UnsafeCell::new(0u64));
