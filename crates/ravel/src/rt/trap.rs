@@ -23,7 +23,8 @@
 //!
 //! Signals that do not come from a model thread's stack go to the handler installed before
 //! ravel's (std's stack-overflow reporter) or to the default action, so the rest of the process
-//! behaves as if ravel had installed nothing. Only Linux on x86-64 and AArch64 is supported;
+//! behaves as if ravel had installed nothing. Only Linux on x86-64 and AArch64 is supported (the
+//! AArch64 register handling follows corosensei's own tests but has not been run here);
 //! elsewhere [`install`] does nothing and these crashes still end the process.
 
 use corosensei::trap::CoroutineTrapHandler;
