@@ -10,12 +10,21 @@ use crate::event::ThreadId;
 use smallvec::SmallVec;
 
 /// Threads whose clock components fit without a heap allocation.
-pub const INLINE_THREADS: usize = 8;
+pub const INLINE_THREADS: usize = 16;
 
 /// A vector clock.
-#[derive(Clone, PartialEq, Eq, Debug, Default)]
+#[derive(PartialEq, Eq, Debug, Default)]
 pub struct VectorClock {
     ticks: SmallVec<[u32; INLINE_THREADS]>,
+}
+
+impl Clone for VectorClock {
+    /// A copy of the components in one move (the derived clone copies them one by one).
+    fn clone(&self) -> VectorClock {
+        VectorClock {
+            ticks: SmallVec::from_slice(&self.ticks),
+        }
+    }
 }
 
 impl VectorClock {

@@ -15,6 +15,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 thread_local! {
     /// The work stack of prefix computations, reused: they run for every read and write.
     static PREFIX_STACK: std::cell::RefCell<Vec<EventId>> = const { std::cell::RefCell::new(Vec::new()) };
+    /// The new stamp of each old one during a restriction, reused likewise.
+    static RANKS: std::cell::RefCell<Vec<u32>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 /// The position of an event: its thread and its index in that thread's program order.
@@ -224,17 +226,13 @@ impl Location {
         &self.events[self.writes..]
     }
 
-    /// A copy without the events `exists` rejects.
-    fn keep(&self, exists: impl Fn(&EventId) -> bool) -> Location {
-        let mut events = Vec::with_capacity(self.events.len());
-        events.extend(self.co().iter().filter(|e| exists(e)));
-        let writes = events.len();
-        events.extend(self.reads().iter().filter(|e| exists(e)));
-        Location {
-            init: self.init,
-            events,
-            writes,
-        }
+    /// Makes `out` a copy without the events `exists` rejects.
+    fn keep_into(&self, exists: impl Fn(&EventId) -> bool, out: &mut Location) {
+        out.init = self.init;
+        out.events.clear();
+        out.events.extend(self.co().iter().filter(|e| exists(e)));
+        out.writes = out.events.len();
+        out.events.extend(self.reads().iter().filter(|e| exists(e)));
     }
 
     /// Drops the events `exists` rejects.
@@ -268,6 +266,10 @@ pub struct ExecutionGraph {
     /// How many times the last read of a thread changed what it reads (which keeps the
     /// version), and the last read that did.
     rf_changes: (u64, EventId),
+    /// Per thread and event, its porf-prefix (itself included), kept up to date as events are
+    /// added and reads change what they read: exploration asks for a new event's prefix at every
+    /// read and write, and walking the graph each time was a tenth of the engine's time.
+    porf: Vec<Vec<View>>,
 }
 
 impl Default for ExecutionGraph {
@@ -278,6 +280,7 @@ impl Default for ExecutionGraph {
             next_stamp: 0,
             version: fresh_version(),
             rf_changes: (0, EventId::new(ThreadId::MAIN, 0)),
+            porf: Vec::new(),
         }
     }
 }
@@ -291,6 +294,7 @@ impl Clone for ExecutionGraph {
             next_stamp: self.next_stamp,
             version: fresh_version(),
             rf_changes: self.rf_changes,
+            porf: self.porf.clone(),
         }
     }
 }
@@ -379,7 +383,10 @@ impl ExecutionGraph {
         let t = thread.index();
         if self.threads.len() <= t {
             self.threads.resize_with(t + 1, Vec::new);
+            self.porf.resize_with(t + 1, Vec::new);
         }
+        let view = self.porf_of_new(thread, &label);
+        self.porf[t].push(view);
         let stamp = self.next_stamp;
         self.next_stamp += 1;
         if let Label::Read(r) = label {
@@ -409,7 +416,71 @@ impl ExecutionGraph {
     pub fn reserve_thread(&mut self, thread: ThreadId) {
         if self.threads.len() <= thread.index() {
             self.threads.resize_with(thread.index() + 1, Vec::new);
+            self.porf.resize_with(thread.index() + 1, Vec::new);
         }
+    }
+
+    /// The porf-prefix of an event with `label` about to be added at the end of `thread`.
+    fn porf_of_new(&self, thread: ThreadId, label: &Label) -> View {
+        let t = thread.index();
+        let mut view = self.porf[t]
+            .last()
+            .cloned()
+            .unwrap_or_else(|| View::with_capacity(self.threads.len()));
+        view.set_len(thread, self.threads[t].len() as u32 + 1);
+        match *label {
+            Label::Read(ReadLabel {
+                rf: Source::Write(w),
+                ..
+            }) => view.join(self.porf_view(w)),
+            Label::Start {
+                spawned_by: Some(s),
+            } => view.join(self.porf_view(s)),
+            Label::Join { child } => {
+                if let Some(last) = self.porf.get(child.index()).and_then(|v| v.last()) {
+                    view.join(last);
+                }
+            }
+            _ => {}
+        }
+        view
+    }
+
+    fn porf_view(&self, id: EventId) -> &View {
+        &self.porf[id.thread.index()][id.index as usize]
+    }
+
+    /// Recomputes the porf-prefix of the read `read` after it changed what it reads.
+    fn refresh_porf(&mut self, read: EventId) {
+        let t = read.thread.index();
+        let mut view = match read.index.checked_sub(1) {
+            Some(i) => self.porf[t][i as usize].clone(),
+            None => View::with_capacity(self.threads.len()),
+        };
+        view.set_len(read.thread, read.index + 1);
+        if let Label::Read(ReadLabel {
+            rf: Source::Write(w),
+            ..
+        }) = self.event(read).label
+        {
+            view.join(self.porf_view(w));
+        }
+        self.porf[t][read.index as usize] = view;
+    }
+
+    /// Recomputes every porf-prefix by walking the graph: after a read that is not its thread's
+    /// last event changed what it reads (exploration never does this, but the graph allows it).
+    fn rebuild_porf(&mut self) {
+        let mut porf = std::mem::take(&mut self.porf);
+        for (t, evs) in self.threads.iter().enumerate() {
+            porf[t].clear();
+            for i in 0..evs.len() as u32 {
+                let mut view = View::with_capacity(self.threads.len());
+                self.walk_prefix(&mut view, EventId::new(ThreadId(t as u32), i));
+                porf[t].push(view);
+            }
+        }
+        self.porf = porf;
     }
 
     /// The value a read from `src` at `loc` returns.
@@ -511,7 +582,8 @@ impl ExecutionGraph {
         };
         // Nothing is ordered after a thread's last event, if it is a read: only its own order
         // changes, which a model can see from its label. Otherwise anything may change.
-        if read.index + 1 != self.thread_len(read.thread) {
+        let last = read.index + 1 == self.thread_len(read.thread);
+        if !last {
             self.version = fresh_version();
         } else {
             self.rf_changes = (self.rf_changes.0 + 1, read);
@@ -524,6 +596,11 @@ impl ExecutionGraph {
             } else {
                 r.modes.1
             };
+        }
+        if last {
+            self.refresh_porf(read);
+        } else {
+            self.rebuild_porf();
         }
         // A locked instruction performed write first stores what its read returns, updated.
         if let ReadKind::RmwAfterWrite(update) = r.kind {
@@ -629,13 +706,18 @@ impl ExecutionGraph {
     /// The porf-prefix of `id`: every event before it in program order, reads-from, spawn and
     /// join order, itself included.
     pub fn prefix(&self, id: EventId) -> View {
-        let mut view = View::with_capacity(self.threads.len());
-        self.extend_prefix(&mut view, id);
+        let view = self.porf_view(id).clone();
+        #[cfg(debug_assertions)]
+        {
+            let mut walked = View::with_capacity(self.threads.len());
+            self.walk_prefix(&mut walked, id);
+            debug_assert!(view.same_events(&walked), "kept prefix of {id:?} is stale");
+        }
         view
     }
 
-    /// Adds the porf-prefix of `id` to `view`.
-    pub fn extend_prefix(&self, view: &mut View, id: EventId) {
+    /// Adds the porf-prefix of `id` to `view` by walking the graph.
+    fn walk_prefix(&self, view: &mut View, id: EventId) {
         PREFIX_STACK.with(|cell| {
             let mut stack = cell.borrow_mut();
             stack.clear();
@@ -685,12 +767,14 @@ impl ExecutionGraph {
 
     /// Removes every event added after `stamp`.
     pub fn restrict_to_stamp(&mut self, stamp: u32) {
-        for evs in &mut self.threads {
+        for (evs, porf) in self.threads.iter_mut().zip(&mut self.porf) {
             let n = evs.partition_point(|e| e.stamp <= stamp);
             evs.truncate(n);
+            porf.truncate(n);
         }
         while self.threads.last().is_some_and(|t| t.is_empty()) {
             self.threads.pop();
+            self.porf.pop();
         }
         self.retain_co();
         self.next_stamp = stamp + 1;
@@ -698,50 +782,100 @@ impl ExecutionGraph {
 
     /// A copy holding only the events in `view`, restamped in their original order.
     pub fn restricted_to(&self, view: &View) -> ExecutionGraph {
-        let mut threads: Vec<Vec<Event>> = self
-            .threads
-            .iter()
-            .enumerate()
-            .map(|(t, evs)| {
-                // Room for what the copy will likely run again.
-                let n = (view.len(ThreadId(t as u32)) as usize).min(evs.len());
-                let mut kept = Vec::with_capacity(evs.len());
-                kept.extend_from_slice(&evs[..n]);
-                kept
-            })
-            .collect();
-        while threads.last().is_some_and(|t| t.is_empty()) {
-            threads.pop();
+        let mut out = ExecutionGraph::default();
+        self.restrict_into(view, &mut out);
+        out
+    }
+
+    /// Makes `out` a copy of this graph holding only the events in `view`, restamped in their
+    /// original order. `out`'s allocations are reused: exploration copies a graph for every
+    /// backward revisit, and recycling the copies it is done with saves most of that cost.
+    pub fn restrict_into(&self, view: &View, out: &mut ExecutionGraph) {
+        let mut kept_threads = self.threads.len();
+        while kept_threads > 0
+            && (view.len(ThreadId(kept_threads as u32 - 1)) == 0
+                || self.threads[kept_threads - 1].is_empty())
+        {
+            kept_threads -= 1;
         }
-        let exists =
-            |e: &EventId| e.index < threads.get(e.thread.index()).map_or(0, |t| t.len() as u32);
-        let locs = self
-            .locs
-            .iter()
-            .map(|(&loc, l)| (loc, l.keep(exists)))
-            .collect();
-        // Stamps are distinct and below `next_stamp`: number the kept ones in order.
-        let mut rank = vec![u32::MAX; self.next_stamp as usize];
-        for e in threads.iter().flatten() {
-            rank[e.stamp as usize] = 0;
-        }
-        let mut next = 0;
-        for r in &mut rank {
-            if *r == 0 {
-                *r = next;
-                next += 1;
+        out.threads.truncate(kept_threads);
+        out.porf.truncate(kept_threads);
+        for (t, evs) in self.threads[..kept_threads].iter().enumerate() {
+            let n = (view.len(ThreadId(t as u32)) as usize).min(evs.len());
+            // A kept event's prefix is kept too (`view` is porf-closed), so its view holds.
+            let views = &self.porf[t][..n];
+            match (out.threads.get_mut(t), out.porf.get_mut(t)) {
+                (Some(kept), Some(kept_views)) => {
+                    kept.clear();
+                    kept.extend_from_slice(&evs[..n]);
+                    kept_views.clear();
+                    kept_views.extend_from_slice(views);
+                }
+                _ => {
+                    // Room for what the copy will likely run again.
+                    let mut kept = Vec::with_capacity(evs.len());
+                    kept.extend_from_slice(&evs[..n]);
+                    out.threads.push(kept);
+                    let mut kept_views = Vec::with_capacity(evs.len());
+                    kept_views.extend_from_slice(views);
+                    out.porf.push(kept_views);
+                }
             }
         }
-        for e in threads.iter_mut().flatten() {
-            e.stamp = rank[e.stamp as usize];
+        let threads = &out.threads;
+        let exists =
+            |e: &EventId| e.index < threads.get(e.thread.index()).map_or(0, |t| t.len() as u32);
+        out.locs.retain(|loc, _| self.locs.contains_key(loc));
+        for (&loc, l) in &self.locs {
+            l.keep_into(exists, out.locs.entry(loc).or_default());
         }
-        ExecutionGraph {
-            threads,
-            locs,
-            next_stamp: next,
-            version: fresh_version(),
-            rf_changes: self.rf_changes,
+        // Stamps are distinct and below `next_stamp`: number the kept ones in order.
+        let next = RANKS.with(|cell| {
+            let mut rank = cell.borrow_mut();
+            rank.clear();
+            rank.resize(self.next_stamp as usize, u32::MAX);
+            for e in out.threads.iter().flatten() {
+                rank[e.stamp as usize] = 0;
+            }
+            let mut next = 0;
+            for r in rank.iter_mut() {
+                if *r == 0 {
+                    *r = next;
+                    next += 1;
+                }
+            }
+            for e in out.threads.iter_mut().flatten() {
+                e.stamp = rank[e.stamp as usize];
+            }
+            next
+        });
+        out.next_stamp = next;
+        out.version = fresh_version();
+        out.rf_changes = self.rf_changes;
+    }
+
+    /// Marks the events in `view` as no longer revisitable (TruSt: the prefix of a write that
+    /// revisited a read).
+    pub fn mark_unrevisitable(&mut self, view: &View) {
+        for (t, evs) in self.threads.iter_mut().enumerate() {
+            let n = (view.len(ThreadId(t as u32)) as usize).min(evs.len());
+            for e in &mut evs[..n] {
+                e.revisitable = false;
+            }
         }
+    }
+
+    /// Removes the events of `thread` from `index` on, in place.
+    pub fn truncate_thread(&mut self, thread: ThreadId, index: u32) {
+        if let Some(evs) = self.threads.get_mut(thread.index()) {
+            evs.truncate(index as usize);
+            self.porf[thread.index()].truncate(index as usize);
+        }
+        while self.threads.last().is_some_and(|t| t.is_empty()) {
+            self.threads.pop();
+            self.porf.pop();
+        }
+        self.retain_co();
     }
 
     /// Drops the events removed by a restriction to a stamp from the per-location lists; the

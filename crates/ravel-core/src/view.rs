@@ -1,13 +1,25 @@
 //! Views: a downward-closed set of events, stored as a prefix length per thread. Porf-prefixes and
 //! "everything added before" are views, so union and membership are cheap.
 
+use crate::clock::INLINE_THREADS;
 use crate::event::ThreadId;
 use crate::graph::EventId;
+use smallvec::SmallVec;
 
-/// A per-thread prefix of events.
-#[derive(Clone, PartialEq, Eq, Debug, Default)]
+/// A per-thread prefix of events. Lengths live inline up to [`INLINE_THREADS`] threads: views
+/// are built for every new read and write.
+#[derive(PartialEq, Eq, Debug, Default)]
 pub struct View {
-    lens: Vec<u32>,
+    lens: SmallVec<[u32; INLINE_THREADS]>,
+}
+
+impl Clone for View {
+    /// A copy of the lengths in one move (the derived clone copies them one by one).
+    fn clone(&self) -> View {
+        View {
+            lens: SmallVec::from_slice(&self.lens),
+        }
+    }
 }
 
 impl View {
@@ -19,7 +31,7 @@ impl View {
     /// The empty view, with room for `threads` threads.
     pub fn with_capacity(threads: usize) -> View {
         View {
-            lens: Vec::with_capacity(threads),
+            lens: SmallVec::with_capacity(threads),
         }
     }
 
@@ -45,6 +57,12 @@ impl View {
     /// Whether `id` is in the view.
     pub fn contains(&self, id: EventId) -> bool {
         id.index < self.len(id.thread)
+    }
+
+    /// Whether both views hold the same events (trailing empty threads aside).
+    pub fn same_events(&self, other: &View) -> bool {
+        let n = self.lens.len().max(other.lens.len());
+        (0..n).all(|t| self.len(ThreadId(t as u32)) == other.len(ThreadId(t as u32)))
     }
 
     /// Adds every event of `other`.

@@ -174,10 +174,38 @@ impl ExecutionAnalysis for AtomicityDetector {
     }
 
     fn check(&mut self, graph: &ExecutionGraph, trace: &[TraceStep]) -> Option<Finding> {
+        if !may_hold_a_pattern(trace) {
+            return None;
+        }
         self.build(graph, trace);
         self.lost_update(graph, trace)
             .or_else(|| self.stale_pair(trace))
     }
+}
+
+/// A cheap look at the trace before the analysis: a lost update needs a plain load or cell
+/// read and a plain store or cell write; a stale pair needs a critical section and accesses
+/// other than the locks'. Programs made only of read-modify-writes (GenMC's indexer and casrot)
+/// or only of lock operations (a mutex counter over plain memory) have neither.
+fn may_hold_a_pattern(trace: &[TraceStep]) -> bool {
+    let (mut plain_read, mut plain_write, mut locks, mut accesses) = (false, false, false, false);
+    for step in trace {
+        match step.op {
+            Op::Load { .. } => plain_read = true,
+            Op::Store { .. } => plain_write = true,
+            Op::CellAccess { write, .. } | Op::ShapedCellAccess { write, .. } => {
+                if write {
+                    plain_write = true;
+                } else {
+                    plain_read = true;
+                }
+            }
+            Op::Rmw { .. } | Op::CompareExchange { .. } => accesses = true,
+            Op::Lock(_) | Op::TryLock(_) => locks = true,
+            _ => {}
+        }
+    }
+    (plain_read && plain_write) || (locks && (accesses || plain_read || plain_write))
 }
 
 /// How many graph events an operation leaves (a thread's start and end have no step).

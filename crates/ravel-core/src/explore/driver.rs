@@ -8,7 +8,7 @@ use super::pool::{same_finding_place, same_place, ParallelExploration, Task, Wor
 use super::random::RandomScheduler;
 use super::replay_token::TokenScheduler;
 use super::revisit::Revisits;
-use super::run_state::{RunState, ThreadRun, ThreadState};
+use super::run_state::{RunState, ThreadState};
 use super::scheduler::Scheduler;
 use super::shard::Shard;
 use super::strategy::Strategy;
@@ -538,7 +538,7 @@ impl Engine<'_> {
         mut clock: VectorClock,
     ) {
         clock.tick(t);
-        let mut run = ThreadRun::new(clock);
+        let mut run = self.run.start_thread(clock);
         if self.graph.thread_len(t) > 0 {
             run.replay_pos = 1;
         } else {

@@ -34,6 +34,12 @@ impl fmt::Display for TokenError {
 impl std::error::Error for TokenError {}
 
 impl ReplayToken {
+    /// Empties the token, keeping its allocations for the next execution.
+    pub fn clear(&mut self) {
+        self.steps.clear();
+        self.data.clear();
+    }
+
     /// Appends one scheduling step.
     pub fn push_step(&mut self, thread: ThreadId) {
         match self.steps.last_mut() {

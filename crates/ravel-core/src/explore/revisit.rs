@@ -17,7 +17,6 @@
 //! blocks until the mutex is released (GenMC's treatment of lock reads).
 
 use super::path::{ExecutionKey, ItemKey, PathNode};
-use crate::event::ThreadId;
 use crate::graph::{EventId, ExecutionGraph, Label, ReadKind, Source, WriteLabel};
 use crate::model::MemoryModel;
 use crate::view::View;
@@ -74,7 +73,13 @@ pub(crate) struct Revisits {
     current: Option<Arc<PathNode>>,
     /// Alternatives pushed so far under `current`.
     pushes: u32,
+    /// Graphs done with, kept so that the next revisit's copy reuses their allocations.
+    spare: Vec<ExecutionGraph>,
 }
+
+/// How many finished graphs [`Revisits`] keeps for reuse: a revisit needs one at a time, and a
+/// few cover the frames popped in a row.
+const SPARE_GRAPHS: usize = 4;
 
 impl Revisits {
     /// A stack for the first execution; `track` names every execution.
@@ -83,6 +88,7 @@ impl Revisits {
             frames: vec![Frame::default()],
             current: track.then(PathNode::root),
             pushes: 0,
+            spare: Vec::new(),
         }
     }
 
@@ -99,6 +105,7 @@ impl Revisits {
             frames: vec![frame],
             current: track.then(PathNode::root),
             pushes: 0,
+            spare: Vec::new(),
         };
         (revisits, subtree.graph)
     }
@@ -222,6 +229,13 @@ impl Revisits {
         }
     }
 
+    /// Keeps a graph that is done with for the next revisit's copy.
+    fn recycle(&mut self, g: ExecutionGraph) {
+        if self.spare.len() < SPARE_GRAPHS {
+            self.spare.push(g);
+        }
+    }
+
     /// Prepares the next graph to explore in `g`; answers false when everything is explored.
     pub(crate) fn next_graph(&mut self, g: &mut ExecutionGraph, model: &dyn MemoryModel) -> bool {
         loop {
@@ -236,7 +250,9 @@ impl Revisits {
                 self.frames.pop();
                 match self.frames.last_mut() {
                     Some(parent) => {
-                        *g = parent.saved.take().expect("parent frame parked its graph");
+                        let parked = parent.saved.take().expect("parent frame parked its graph");
+                        let done = std::mem::replace(g, parked);
+                        self.recycle(done);
                         continue;
                     }
                     None => return false,
@@ -300,11 +316,9 @@ impl Revisits {
                 let prefix = g.prefix(write);
                 let mut keep = g.added_up_to(read);
                 keep.join(&prefix);
-                let mut ng = g.restricted_to(&keep);
-                let kept: Vec<EventId> = ng.events().map(|(id, _)| id).collect();
-                for id in kept.into_iter().filter(|&id| prefix.contains(id)) {
-                    ng.event_mut(id).revisitable = false;
-                }
+                let mut ng = self.spare.pop().unwrap_or_default();
+                g.restrict_into(&keep, &mut ng);
+                ng.mark_unrevisitable(&prefix);
                 let r = *ng.read(read);
                 ng.set_rf(read, Source::Write(write));
                 let value = ng.value_of(r.loc, Source::Write(write));
@@ -313,17 +327,19 @@ impl Revisits {
                     ng.co_max_except(r.loc, partner) == Source::Write(write);
                 if r.kind == ReadKind::Lock && value != 0 {
                     // The mutex is held in the new graph: the acquisition waits for a release.
-                    remove_last(&mut ng, read.thread, read.index);
+                    ng.truncate_thread(read.thread, read.index);
                 } else if model.exchanges_write_first() {
                     // The write may come from a placement that only this revisit makes
                     // consistent (it split an exchange): the rest need not be consistent.
                     if !model.is_consistent(&ng) {
+                        self.recycle(ng);
                         return false;
                     }
                 } else if !model.is_consistent_with(&ng, read) {
                     // The read is its thread's last kept event (anything after it was added
                     // later, and the write's prefix cannot hold it), nothing reads from it, and
                     // the rest is a prefix-closed part of a consistent graph.
+                    self.recycle(ng);
                     return false;
                 }
                 let parked = std::mem::replace(g, ng);
@@ -349,19 +365,6 @@ impl Revisits {
             }
         }
     }
-}
-
-/// Removes the events of `thread` from `index` on (the read is the thread's last event).
-fn remove_last(g: &mut ExecutionGraph, thread: ThreadId, index: u32) {
-    let keep = {
-        let mut v = View::empty();
-        for t in 0..g.thread_count() {
-            let t = ThreadId(t as u32);
-            v.set_len(t, if t == thread { index } else { g.thread_len(t) });
-        }
-        v
-    };
-    *g = g.restricted_to(&keep);
 }
 
 /// TruSt's condition for revisiting `read` from `write`, keeping the events in `keep`.

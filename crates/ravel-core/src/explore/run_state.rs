@@ -64,6 +64,23 @@ pub(crate) struct ThreadRun {
 }
 
 impl ThreadRun {
+    /// Makes this the state of a thread that starts with `clock`, keeping the allocations of
+    /// the thread that had the slot in an earlier execution.
+    pub(crate) fn restart(&mut self, clock: VectorClock) {
+        let mut last_release = std::mem::take(&mut self.last_release);
+        let mut iteration_reads = std::mem::take(&mut self.iteration_reads);
+        let mut held = std::mem::take(&mut self.held);
+        last_release.clear();
+        iteration_reads.clear();
+        held.clear();
+        *self = ThreadRun {
+            last_release,
+            iteration_reads,
+            held,
+            ..ThreadRun::new(clock)
+        };
+    }
+
     pub(crate) fn new(clock: VectorClock) -> ThreadRun {
         ThreadRun {
             state: ThreadState::Finished,
@@ -115,6 +132,8 @@ pub(crate) struct ThreadPanic {
 #[derive(Debug, Default)]
 pub(crate) struct RunState {
     pub threads: Vec<Option<ThreadRun>>,
+    /// The states of threads of earlier executions, reused by [`RunState::start_thread`].
+    retired: Vec<ThreadRun>,
     /// Scratch for the scheduler: the threads that can run at this step.
     pub enabled: Vec<ThreadId>,
     /// Release clocks of writes ("messages").
@@ -147,14 +166,14 @@ pub(crate) struct RunState {
 
 impl RunState {
     pub(crate) fn reset(&mut self) {
-        self.threads.clear();
+        self.retired.extend(self.threads.drain(..).flatten());
         self.write_clocks.clear();
         self.finish_clocks.clear();
         self.cells.clear();
         self.torn.clear();
         self.trace.clear();
         self.returned.clear();
-        self.token = ReplayToken::default();
+        self.token.clear();
         self.steps = 0;
         self.current = None;
         self.addresses.clear();
@@ -172,6 +191,17 @@ impl RunState {
 
     pub(crate) fn thread_ref(&self, t: ThreadId) -> Option<&ThreadRun> {
         self.threads.get(t.index()).and_then(|t| t.as_ref())
+    }
+
+    /// The state of a thread that starts now with `clock`, made from a retired one if any.
+    pub(crate) fn start_thread(&mut self, clock: VectorClock) -> ThreadRun {
+        match self.retired.pop() {
+            Some(mut run) => {
+                run.restart(clock);
+                run
+            }
+            None => ThreadRun::new(clock),
+        }
     }
 
     pub(crate) fn add_thread(&mut self, t: ThreadId, run: ThreadRun) {

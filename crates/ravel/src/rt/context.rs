@@ -4,9 +4,9 @@
 
 use corosensei::Yielder;
 use ravel_core::event::{Loc, Op, OpResult, Request, SourceSpan, ThreadId};
+use rustc_hash::FxHashMap as HashMap;
 use std::any::Any;
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
 use std::rc::Rc;
 
 use super::ObjectId;
