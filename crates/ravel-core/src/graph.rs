@@ -13,7 +13,8 @@ use rustc_hash::FxHashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 thread_local! {
-    /// The work stack of prefix computations, reused: they run for every read and write.
+    /// The work stack of prefix walks (a full rebuild of the kept prefixes, and their check in
+    /// debug builds), reused.
     static PREFIX_STACK: std::cell::RefCell<Vec<EventId>> = const { std::cell::RefCell::new(Vec::new()) };
     /// The new stamp of each old one during a restriction, reused likewise.
     static RANKS: std::cell::RefCell<Vec<u32>> = const { std::cell::RefCell::new(Vec::new()) };
@@ -385,7 +386,7 @@ impl ExecutionGraph {
             self.threads.resize_with(t + 1, Vec::new);
             self.porf.resize_with(t + 1, Vec::new);
         }
-        let view = self.porf_of_new(thread, &label);
+        let view = self.porf_at(thread, self.threads[t].len() as u32, &label);
         self.porf[t].push(view);
         let stamp = self.next_stamp;
         self.next_stamp += 1;
@@ -420,14 +421,16 @@ impl ExecutionGraph {
         }
     }
 
-    /// The porf-prefix of an event with `label` about to be added at the end of `thread`.
-    fn porf_of_new(&self, thread: ThreadId, label: &Label) -> View {
+    /// The porf-prefix of the event with `label` at `index` of `thread` (about to be added, or a
+    /// read whose source changed): its predecessor's prefix, itself, and what it reads from,
+    /// was spawned by or joined.
+    fn porf_at(&self, thread: ThreadId, index: u32, label: &Label) -> View {
         let t = thread.index();
-        let mut view = self.porf[t]
-            .last()
-            .cloned()
-            .unwrap_or_else(|| View::with_capacity(self.threads.len()));
-        view.set_len(thread, self.threads[t].len() as u32 + 1);
+        let mut view = match index.checked_sub(1) {
+            Some(i) => self.porf[t][i as usize].clone(),
+            None => View::with_capacity(self.threads.len()),
+        };
+        view.set_len(thread, index + 1);
         match *label {
             Label::Read(ReadLabel {
                 rf: Source::Write(w),
@@ -448,24 +451,6 @@ impl ExecutionGraph {
 
     fn porf_view(&self, id: EventId) -> &View {
         &self.porf[id.thread.index()][id.index as usize]
-    }
-
-    /// Recomputes the porf-prefix of the read `read` after it changed what it reads.
-    fn refresh_porf(&mut self, read: EventId) {
-        let t = read.thread.index();
-        let mut view = match read.index.checked_sub(1) {
-            Some(i) => self.porf[t][i as usize].clone(),
-            None => View::with_capacity(self.threads.len()),
-        };
-        view.set_len(read.thread, read.index + 1);
-        if let Label::Read(ReadLabel {
-            rf: Source::Write(w),
-            ..
-        }) = self.event(read).label
-        {
-            view.join(self.porf_view(w));
-        }
-        self.porf[t][read.index as usize] = view;
     }
 
     /// Recomputes every porf-prefix by walking the graph: after a read that is not its thread's
@@ -598,7 +583,9 @@ impl ExecutionGraph {
             };
         }
         if last {
-            self.refresh_porf(read);
+            let label = self.event(read).label;
+            self.porf[read.thread.index()][read.index as usize] =
+                self.porf_at(read.thread, read.index, &label);
         } else {
             self.rebuild_porf();
         }
@@ -780,13 +767,6 @@ impl ExecutionGraph {
         self.next_stamp = stamp + 1;
     }
 
-    /// A copy holding only the events in `view`, restamped in their original order.
-    pub fn restricted_to(&self, view: &View) -> ExecutionGraph {
-        let mut out = ExecutionGraph::default();
-        self.restrict_into(view, &mut out);
-        out
-    }
-
     /// Makes `out` a copy of this graph holding only the events in `view`, restamped in their
     /// original order. `out`'s allocations are reused: exploration copies a graph for every
     /// backward revisit, and recycling the copies it is done with saves most of that cost.
@@ -798,29 +778,20 @@ impl ExecutionGraph {
         {
             kept_threads -= 1;
         }
-        out.threads.truncate(kept_threads);
-        out.porf.truncate(kept_threads);
+        out.threads.resize_with(kept_threads, Vec::new);
+        out.porf.resize_with(kept_threads, Vec::new);
         for (t, evs) in self.threads[..kept_threads].iter().enumerate() {
             let n = (view.len(ThreadId(t as u32)) as usize).min(evs.len());
+            // Room for what the copy will likely run again.
+            let kept = &mut out.threads[t];
+            kept.clear();
+            kept.reserve(evs.len());
+            kept.extend_from_slice(&evs[..n]);
             // A kept event's prefix is kept too (`view` is porf-closed), so its view holds.
-            let views = &self.porf[t][..n];
-            match (out.threads.get_mut(t), out.porf.get_mut(t)) {
-                (Some(kept), Some(kept_views)) => {
-                    kept.clear();
-                    kept.extend_from_slice(&evs[..n]);
-                    kept_views.clear();
-                    kept_views.extend_from_slice(views);
-                }
-                _ => {
-                    // Room for what the copy will likely run again.
-                    let mut kept = Vec::with_capacity(evs.len());
-                    kept.extend_from_slice(&evs[..n]);
-                    out.threads.push(kept);
-                    let mut kept_views = Vec::with_capacity(evs.len());
-                    kept_views.extend_from_slice(views);
-                    out.porf.push(kept_views);
-                }
-            }
+            let kept_views = &mut out.porf[t];
+            kept_views.clear();
+            kept_views.reserve(evs.len());
+            kept_views.extend_from_slice(&self.porf[t][..n]);
         }
         let threads = &out.threads;
         let exists =

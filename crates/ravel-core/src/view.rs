@@ -6,8 +6,8 @@ use crate::event::ThreadId;
 use crate::graph::EventId;
 use smallvec::SmallVec;
 
-/// A per-thread prefix of events. Lengths live inline up to [`INLINE_THREADS`] threads: views
-/// are built for every new read and write.
+/// A per-thread prefix of events. Lengths live inline up to [`INLINE_THREADS`] threads: the graph
+/// keeps one per event, and exploration copies them at every new read and write.
 #[derive(PartialEq, Eq, Debug, Default)]
 pub struct View {
     lens: SmallVec<[u32; INLINE_THREADS]>,
