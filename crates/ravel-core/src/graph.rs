@@ -231,9 +231,11 @@ impl Location {
     fn keep_into(&self, exists: impl Fn(&EventId) -> bool, out: &mut Location) {
         out.init = self.init;
         out.events.clear();
-        out.events.extend(self.co().iter().filter(|e| exists(e)));
+        out.events
+            .extend(self.co().iter().copied().filter(|e| exists(e)));
         out.writes = out.events.len();
-        out.events.extend(self.reads().iter().filter(|e| exists(e)));
+        out.events
+            .extend(self.reads().iter().copied().filter(|e| exists(e)));
     }
 
     /// Drops the events `exists` rejects.
@@ -486,12 +488,14 @@ impl ExecutionGraph {
         self.locs.iter().map(|(l, v)| (*l, v.co()))
     }
 
-    /// Every possible source for a read of `loc`: the initial value, then the writes in
-    /// coherence order. Indexes into this list are what replay tokens record.
-    pub fn sources(&self, loc: Loc) -> Vec<Source> {
-        std::iter::once(Source::Init)
-            .chain(self.co_order(loc).iter().map(|&w| Source::Write(w)))
-            .collect()
+    /// The `position`-th possible source for a read of `loc`: the initial value (0), then the
+    /// writes in coherence order. Positions are what replay tokens record; there are
+    /// `co_order(loc).len() + 1` of them.
+    pub fn source_at(&self, loc: Loc, position: usize) -> Option<Source> {
+        match position {
+            0 => Some(Source::Init),
+            p => self.co_order(loc).get(p - 1).map(|&w| Source::Write(w)),
+        }
     }
 
     /// The coherence-latest write to `loc`.
@@ -515,7 +519,7 @@ impl ExecutionGraph {
         }
     }
 
-    /// Position of `src` in [`ExecutionGraph::sources`].
+    /// Position of `src` among the sources of `loc` ([`ExecutionGraph::source_at`]).
     pub fn co_position(&self, loc: Loc, src: Source) -> usize {
         match src {
             Source::Init => 0,

@@ -659,8 +659,16 @@ impl Engine<'_> {
 
     /// The next thread to run, or `None` when no thread can run.
     fn pick_thread(&mut self) -> Result<Option<ThreadId>, Stop> {
-        if let Some(t) = self.next_replay_thread()? {
-            return Ok(Some(t));
+        if !self.run.replay_over {
+            match self.next_replay_thread()? {
+                Some(t) => return Ok(Some(t)),
+                // Nothing left to re-execute: a thread spawned from now on is new too.
+                None => self.run.replay_over = true,
+            }
+        }
+        debug_assert!(self.next_replay_thread().is_ok_and(|t| t.is_none()));
+        if let Mode::Optimal(_) = self.mode {
+            return Ok(self.next_thread_in_turn());
         }
         // Reused: this runs at every step.
         let mut enabled = std::mem::take(&mut self.run.enabled);
@@ -684,23 +692,34 @@ impl Engine<'_> {
         Ok(Some(pick))
     }
 
-    /// Which of the `enabled` threads runs next (none when none is enabled).
-    fn choose(&mut self, enabled: &[ThreadId]) -> Option<ThreadId> {
-        let first = *enabled.first()?;
+    /// The optimal search's fixed policy (any fixed policy keeps TruSt optimal): stay on the
+    /// current thread while it can run and has not yielded, since that saves switches; else the
+    /// next thread in numbering order that can run, wrapping around. Asks only the threads it
+    /// needs to, since this runs at every step.
+    fn next_thread_in_turn(&mut self) -> Option<ThreadId> {
+        let count = self.run.threads.len() as u32;
         let current = self.run.current;
-        Some(match &mut self.mode {
-            Mode::Optimal(_) => {
-                // Any fixed policy keeps TruSt optimal; staying on one thread saves switches.
-                let stay = current.filter(|c| {
-                    enabled.contains(c) && !self.run.thread_ref(*c).is_some_and(|r| r.yielded)
-                });
-                stay.unwrap_or_else(|| {
-                    let after = current.map_or(0, |c| c.0 + 1);
-                    *enabled.iter().find(|t| t.0 >= after).unwrap_or(&first)
-                })
+        if let Some(c) = current {
+            if !self.run.thread_ref(c).is_some_and(|r| r.yielded) && self.is_enabled(c) {
+                return Some(c);
             }
-            Mode::Sampling(s) => s.pick_thread(enabled, current),
-        })
+        }
+        let after = current.map_or(0, |c| c.0 + 1);
+        (after..count)
+            .chain(0..after.min(count))
+            .map(ThreadId)
+            .find(|&t| self.is_enabled(t))
+    }
+
+    /// Which of the `enabled` threads the sampling strategy runs next (none when none is
+    /// enabled).
+    fn choose(&mut self, enabled: &[ThreadId]) -> Option<ThreadId> {
+        enabled.first()?;
+        let current = self.run.current;
+        match &mut self.mode {
+            Mode::Optimal(_) => unreachable!("the optimal search picks in turn"),
+            Mode::Sampling(s) => Some(s.pick_thread(enabled, current)),
+        }
     }
 
     /// While the graph still has events to re-execute, runs them in an order where every read

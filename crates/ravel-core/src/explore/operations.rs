@@ -12,6 +12,7 @@ use crate::event::{
 use crate::graph::{EventId, Label, ReadKind, ReadLabel, Source, WriteLabel};
 use crate::report::Report;
 use crate::view::View;
+use smallvec::SmallVec;
 
 const NOTIFY: RmwUpdate = RmwUpdate {
     kind: RmwKind::Add,
@@ -589,11 +590,12 @@ impl Engine<'_> {
             modes: (mode, failure_mode),
         };
         let id = self.graph.push(t, Label::Read(label), span);
-        let sources = self.graph.sources(loc);
+        let source_count = self.graph.co_order(loc).len() + 1;
         if let Mode::Sampling(s) = &mut self.mode {
             if s.replays_token() {
                 let recorded = s.next_recorded();
-                let Some(src) = recorded.and_then(|d| sources.get(d as usize / 2).copied()) else {
+                let Some(src) = recorded.and_then(|d| self.graph.source_at(loc, d as usize / 2))
+                else {
                     return Err(Stop::Found(
                         self.nondeterminism(t, "the replay token does not fit this read"),
                     ));
@@ -631,9 +633,13 @@ impl Engine<'_> {
             order.iter().rposition(|&w| hb(w)).map_or(0, |p| p + 1)
         };
         let latest_only = self.latest_only();
-        let mut candidates = Vec::with_capacity(sources.len());
-        for (position, &src) in sources.iter().enumerate() {
-            if position < floor || !self.source_allowed(t, id, &label, src, settled) {
+        let mut candidates: SmallVec<[Source; 8]> = SmallVec::new();
+        for position in floor..source_count {
+            let src = self
+                .graph
+                .source_at(loc, position)
+                .expect("position below the count");
+            if !self.source_allowed(t, id, &label, src, settled) {
                 continue;
             }
             // Reading the latest write keeps any model consistent (TruSt's extensibility
@@ -891,11 +897,12 @@ impl Engine<'_> {
                 Ok(id)
             };
         }
-        let sources = self.graph.sources(loc);
+        let source_count = self.graph.co_order(loc).len() + 1;
         if let Mode::Sampling(s) = &mut self.mode {
             if s.replays_token() {
                 let recorded = s.next_recorded();
-                let Some(&after) = recorded.and_then(|d| sources.get(d as usize)) else {
+                let Some(after) = recorded.and_then(|d| self.graph.source_at(loc, d as usize))
+                else {
                     return Err(Stop::Found(
                         self.nondeterminism(t, "the replay token does not fit this write"),
                     ));
@@ -941,11 +948,15 @@ impl Engine<'_> {
         } else {
             0
         };
-        let mut placements = Vec::with_capacity(sources.len());
+        let mut placements: SmallVec<[Source; 8]> = SmallVec::new();
         // Placements only an exchange's atomicity forbids, where the write may revisit that
         // exchange's read (see `splits_revisitable_exchange`).
-        let mut tentative = Vec::new();
-        for (p, &after) in sources.iter().enumerate().skip(floor) {
+        let mut tentative: SmallVec<[Source; 2]> = SmallVec::new();
+        for p in floor..source_count {
+            let after = self
+                .graph
+                .source_at(loc, p)
+                .expect("position below the count");
             // Never split a read-modify-write from the write it read.
             if let Some(&next) = self.graph.co_order(loc).get(p) {
                 if self.graph.write(next).rmw {
@@ -953,7 +964,7 @@ impl Engine<'_> {
                 }
             }
             // The co-last placement is always consistent (extensibility).
-            if p + 1 == sources.len() {
+            if p + 1 == source_count {
                 placements.push(after);
                 continue;
             }

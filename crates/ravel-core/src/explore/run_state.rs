@@ -136,6 +136,9 @@ pub(crate) struct RunState {
     retired: Vec<ThreadRun>,
     /// Scratch for the scheduler: the threads that can run at this step.
     pub enabled: Vec<ThreadId>,
+    /// Whether every thread has re-executed its recorded events: new events are only added
+    /// after them, so the scheduler stops looking for recorded ones.
+    pub replay_over: bool,
     /// Release clocks of writes ("messages").
     pub write_clocks: FxHashMap<EventId, VectorClock>,
     pub finish_clocks: FxHashMap<ThreadId, VectorClock>,
@@ -176,6 +179,7 @@ impl RunState {
         self.token.clear();
         self.steps = 0;
         self.current = None;
+        self.replay_over = false;
         self.addresses.clear();
         self.cell_writes.clear();
         self.next_fresh = 0;

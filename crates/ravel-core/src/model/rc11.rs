@@ -253,6 +253,25 @@ impl Checker {
     /// Consistency of a graph that is consistent without `event` (the last event of its thread,
     /// read by nobody).
     fn consistent_with(&mut self, graph: &ExecutionGraph, event: EventId) -> bool {
+        if super::all_sc::only_sc_accesses(graph) {
+            // RC11 is SC here (see `all_sc`): atomicity, then a search from the one event,
+            // without the views.
+            let atomic = match graph.event(event).label {
+                Label::Write(w) => {
+                    let list = graph.co_order(w.loc);
+                    let p = graph.co_position(w.loc, Source::Write(event)) - 1;
+                    Checker::atomic_at(graph, list, p)
+                        && (p + 1 == list.len() || Checker::atomic_at(graph, list, p + 1))
+                }
+                _ => true,
+            };
+            if !atomic {
+                return false;
+            }
+            if let Some(answer) = super::sc::acyclic_with(graph, event) {
+                return answer;
+            }
+        }
         if !self.views.update(graph) {
             return false;
         }

@@ -49,10 +49,8 @@ impl MemoryModel for SequentialConsistency {
             Label::Write(w) => exchanges_atomic_at(graph, w.loc),
             _ => true,
         };
-        let answer = atomic
-            && SEARCH
-                .with(|s| s.borrow_mut().extension(graph, event))
-                .unwrap_or_else(|| self.is_consistent(graph));
+        let answer =
+            atomic && acyclic_with(graph, event).unwrap_or_else(|| self.is_consistent(graph));
         debug_assert_eq!(
             answer,
             self.is_consistent(graph),
@@ -93,6 +91,15 @@ struct Search {
 
 thread_local! {
     static SEARCH: std::cell::RefCell<Search> = std::cell::RefCell::new(Search::default());
+}
+
+/// Whether `po ∪ rf ∪ co ∪ fr` (with spawn and join) stays acyclic in `graph`, which is
+/// consistent without `event`, the last event of its thread and read by nobody; `None` when
+/// the incremental search does not cover `event` (the caller checks in full). Shared with
+/// RC11, whose graphs of only SeqCst accesses are consistent exactly when this holds and their
+/// read-modify-writes are atomic (see [`super::all_sc`]).
+pub(super) fn acyclic_with(graph: &ExecutionGraph, event: EventId) -> Option<bool> {
+    SEARCH.with(|s| s.borrow_mut().extension(graph, event))
 }
 
 impl Search {
