@@ -63,8 +63,10 @@ fn main() {
     {
         ("mutex", &[t, k, n]) => (n, Box::new(move || mutex_counter(t, k))),
         ("indexer", &[t, n]) => (n, Box::new(move || indexer(t))),
+        // The fixed cost of an exploration.
+        ("empty", &[n]) => (n, Box::new(|| {})),
         _ => {
-            eprintln!("usage: profile mutex THREADS INCREMENTS REPEAT | indexer THREADS REPEAT");
+            eprintln!("usage: profile mutex THREADS INCREMENTS REPEAT | indexer THREADS REPEAT | empty REPEAT");
             std::process::exit(2);
         }
     };

@@ -531,7 +531,7 @@ impl Engine<'_> {
         };
         // Borrowed, not copied: the message and the thread are different parts of the run.
         let msg = match r.rf {
-            Source::Write(w) => self.run.write_clocks.get(&w),
+            Source::Write(w) => self.run.write_clocks.get(w),
             Source::Init => None,
         };
         let run = self.run.threads[t.index()]
@@ -821,7 +821,7 @@ impl Engine<'_> {
         }
         let rf_msg = if rmw {
             match self.graph.read(EventId::new(t, id.index - 1)).rf {
-                Source::Write(w) => self.run.write_clocks.get(&w).cloned(),
+                Source::Write(w) => self.run.write_clocks.get(w).cloned(),
                 Source::Init => None,
             }
         } else {

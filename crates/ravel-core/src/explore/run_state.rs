@@ -140,7 +140,7 @@ pub(crate) struct RunState {
     /// after them, so the scheduler stops looking for recorded ones.
     pub replay_over: bool,
     /// Release clocks of writes ("messages").
-    pub write_clocks: FxHashMap<EventId, VectorClock>,
+    pub write_clocks: MessageClocks,
     pub finish_clocks: FxHashMap<ThreadId, VectorClock>,
     pub cells: CellRaceDetector,
     /// Split accesses: torn reads, and races kept aside (`detect::torn`).
@@ -224,5 +224,41 @@ impl RunState {
     pub(crate) fn executed(&self, w: EventId) -> bool {
         self.thread_ref(w.thread)
             .is_some_and(|r| w.index < r.replay_pos)
+    }
+}
+
+/// The release clocks of this execution's writes ("messages"), per thread in program order: a
+/// thread executes its events in order, so appending keeps each list sorted, and a lookup is a
+/// binary search instead of a hash table insert per write.
+#[derive(Debug, Default)]
+pub(crate) struct MessageClocks {
+    /// Per thread: (event index, clock), by index.
+    threads: Vec<Vec<(u32, VectorClock)>>,
+}
+
+impl MessageClocks {
+    /// The message of `write`, if it carries one.
+    pub(crate) fn get(&self, write: EventId) -> Option<&VectorClock> {
+        let list = self.threads.get(write.thread.index())?;
+        let i = list.binary_search_by_key(&write.index, |e| e.0).ok()?;
+        Some(&list[i].1)
+    }
+
+    /// Records the message of `write`, executed after every earlier write of its thread.
+    pub(crate) fn insert(&mut self, write: EventId, clock: VectorClock) {
+        let t = write.thread.index();
+        if self.threads.len() <= t {
+            self.threads.resize_with(t + 1, Vec::new);
+        }
+        let list = &mut self.threads[t];
+        debug_assert!(list.last().is_none_or(|e| e.0 < write.index));
+        list.push((write.index, clock));
+    }
+
+    /// Forgets every message, keeping the lists' memory.
+    pub(crate) fn clear(&mut self) {
+        for list in &mut self.threads {
+            list.clear();
+        }
     }
 }

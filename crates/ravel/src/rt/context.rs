@@ -32,7 +32,9 @@ pub(crate) struct Context {
     pub execution: Cell<u64>,
     pub current: Cell<ThreadId>,
     pub yielders: RefCell<Vec<*const ModelYielder>>,
-    pub resolved: RefCell<HashMap<Loc, Loc>>,
+    /// Objects the engine numbered for the operation being performed (address, number), read
+    /// back by [`perform_on`] right after: a handoff of one or two entries, not a table.
+    pub resolved: RefCell<Vec<(Loc, Loc)>>,
     /// Where each object numbered in this execution was built.
     pub classes: RefCell<HashMap<Loc, SourceSpan>>,
     pub pending_spawn: RefCell<Option<SpawnRequest>>,
@@ -233,13 +235,16 @@ pub(crate) fn perform_on(
     let result = perform(make(locs), span);
     if locs.iter().any(|l| l.is_unresolved()) {
         with_context(|ctx| {
-            let resolved = ctx.resolved.borrow();
+            let mut resolved = ctx.resolved.borrow_mut();
             for (obj, loc) in objects.iter().zip(locs) {
-                if let Some(&number) = resolved.get(loc) {
+                if let Some(&(_, number)) = resolved.iter().find(|(address, _)| address == loc) {
                     obj.remember(execution, number);
                     ctx.classes.borrow_mut().insert(number, obj.site());
                 }
             }
+            // Entries of no operation of this thread are only a cache miss: the engine keeps the
+            // numbers, and an object not remembered is looked up again.
+            resolved.clear();
         });
     }
     result

@@ -287,7 +287,7 @@ impl<'f> Program for CoroutineProgram<'f> {
     }
 
     fn resolved(&mut self, address: Loc, loc: Loc) {
-        self.ctx.resolved.borrow_mut().insert(address, loc);
+        self.ctx.resolved.borrow_mut().push((address, loc));
     }
 
     fn class_of(&self, loc: Loc) -> Option<SourceSpan> {
