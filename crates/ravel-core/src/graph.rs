@@ -273,6 +273,18 @@ pub struct ExecutionGraph {
     /// added and reads change what they read: exploration asks for a new event's prefix at every
     /// read and write, and walking the graph each time was a tenth of the engine's time.
     porf: Vec<Vec<View>>,
+    /// The event and prefix lists of threads removed from the graph, reused for threads added
+    /// later: exploration removes and re-adds threads at every revisit and every execution.
+    spare: Vec<(Vec<Event>, Vec<View>)>,
+}
+
+/// How many cleared graphs an OS thread keeps for [`ExecutionGraph::recycled`].
+const POOLED_GRAPHS: usize = 8;
+
+thread_local! {
+    /// Graphs done with, kept with their allocations: an exploration of a few executions would
+    /// otherwise spend much of its time allocating fresh graphs.
+    static POOL: std::cell::RefCell<Vec<ExecutionGraph>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 impl Default for ExecutionGraph {
@@ -284,6 +296,7 @@ impl Default for ExecutionGraph {
             version: fresh_version(),
             rf_changes: (0, EventId::new(ThreadId::MAIN, 0)),
             porf: Vec::new(),
+            spare: Vec::new(),
         }
     }
 }
@@ -298,6 +311,7 @@ impl Clone for ExecutionGraph {
             version: fresh_version(),
             rf_changes: self.rf_changes,
             porf: self.porf.clone(),
+            spare: Vec::new(),
         }
     }
 }
@@ -306,6 +320,51 @@ impl ExecutionGraph {
     /// An empty graph.
     pub fn new() -> ExecutionGraph {
         ExecutionGraph::default()
+    }
+
+    /// An empty graph, made from one given to [`ExecutionGraph::recycle`] on this OS thread if
+    /// there is one (keeping its allocations).
+    pub fn recycled() -> ExecutionGraph {
+        POOL.with(|p| p.borrow_mut().pop()).unwrap_or_default()
+    }
+
+    /// Keeps a graph that is done with for [`ExecutionGraph::recycled`].
+    pub fn recycle(mut self) {
+        self.clear();
+        POOL.with(|p| {
+            let mut pool = p.borrow_mut();
+            if pool.len() < POOLED_GRAPHS {
+                pool.push(self);
+            }
+        });
+    }
+
+    /// Removes every event, keeping the allocations for the events to come.
+    pub fn clear(&mut self) {
+        self.set_thread_slots(0);
+        self.locs.clear();
+        self.next_stamp = 0;
+        self.version = fresh_version();
+        self.rf_changes = (0, EventId::new(ThreadId::MAIN, 0));
+    }
+
+    /// Makes the graph have exactly `n` thread slots: new ones empty (reusing the lists of
+    /// removed threads), removed ones kept aside.
+    fn set_thread_slots(&mut self, n: usize) {
+        while self.threads.len() > n {
+            let (mut events, mut porf) = (
+                self.threads.pop().expect("more slots than n"),
+                self.porf.pop().expect("one prefix list per thread"),
+            );
+            events.clear();
+            porf.clear();
+            self.spare.push((events, porf));
+        }
+        while self.threads.len() < n {
+            let (events, porf) = self.spare.pop().unwrap_or_default();
+            self.threads.push(events);
+            self.porf.push(porf);
+        }
     }
 
     /// How many thread slots exist (some may be empty after a restriction).
@@ -385,8 +444,7 @@ impl ExecutionGraph {
     pub fn push(&mut self, thread: ThreadId, label: Label, span: SourceSpan) -> EventId {
         let t = thread.index();
         if self.threads.len() <= t {
-            self.threads.resize_with(t + 1, Vec::new);
-            self.porf.resize_with(t + 1, Vec::new);
+            self.set_thread_slots(t + 1);
         }
         let view = self.porf_at(thread, self.threads[t].len() as u32, &label);
         self.porf[t].push(view);
@@ -418,8 +476,7 @@ impl ExecutionGraph {
     /// Reserves the slot of a new thread so that the next fresh id is different.
     pub fn reserve_thread(&mut self, thread: ThreadId) {
         if self.threads.len() <= thread.index() {
-            self.threads.resize_with(thread.index() + 1, Vec::new);
-            self.porf.resize_with(thread.index() + 1, Vec::new);
+            self.set_thread_slots(thread.index() + 1);
         }
     }
 
@@ -763,10 +820,11 @@ impl ExecutionGraph {
             evs.truncate(n);
             porf.truncate(n);
         }
-        while self.threads.last().is_some_and(|t| t.is_empty()) {
-            self.threads.pop();
-            self.porf.pop();
+        let mut slots = self.threads.len();
+        while slots > 0 && self.threads[slots - 1].is_empty() {
+            slots -= 1;
         }
+        self.set_thread_slots(slots);
         self.retain_co();
         self.next_stamp = stamp + 1;
     }
@@ -782,8 +840,7 @@ impl ExecutionGraph {
         {
             kept_threads -= 1;
         }
-        out.threads.resize_with(kept_threads, Vec::new);
-        out.porf.resize_with(kept_threads, Vec::new);
+        out.set_thread_slots(kept_threads);
         for (t, evs) in self.threads[..kept_threads].iter().enumerate() {
             let n = (view.len(ThreadId(t as u32)) as usize).min(evs.len());
             // Room for what the copy will likely run again.
@@ -846,10 +903,11 @@ impl ExecutionGraph {
             evs.truncate(index as usize);
             self.porf[thread.index()].truncate(index as usize);
         }
-        while self.threads.last().is_some_and(|t| t.is_empty()) {
-            self.threads.pop();
-            self.porf.pop();
+        let mut slots = self.threads.len();
+        while slots > 0 && self.threads[slots - 1].is_empty() {
+            slots -= 1;
         }
+        self.set_thread_slots(slots);
         self.retain_co();
     }
 

@@ -175,16 +175,18 @@ impl ParallelExploration {
         result.settles = optimal;
         while let Some(task) = self.take() {
             let root = matches!(task, Task::Root);
-            (engine.mode, engine.graph) = match task {
+            let (mode, graph) = match task {
                 Task::Root => (
                     Self::first_mode(config, self.workers() > 1),
-                    ExecutionGraph::new(),
+                    ExecutionGraph::recycled(),
                 ),
                 Task::Subtree(subtree) => {
                     let (revisits, graph) = Revisits::adopt(subtree);
                     (Mode::Optimal(revisits), graph)
                 }
             };
+            engine.mode = mode;
+            std::mem::replace(&mut engine.graph, graph).recycle();
             let shard = config.shard.filter(|_| root && optimal);
             if !self.explore_task(&mut engine, &mut result, observer, root, shard) {
                 result.outcome.complete = false;
@@ -193,6 +195,7 @@ impl ParallelExploration {
         if sampling_forever || engine.deadlocked || self.is_cancelled() {
             result.outcome.complete = false;
         }
+        std::mem::take(&mut engine.graph).recycle();
         result.outcome.elapsed = config.elapsed();
         result.outcome.model = config.model.name();
         result
@@ -259,7 +262,7 @@ impl ParallelExploration {
                     more
                 }
                 Mode::Sampling(s) => {
-                    engine.graph = ExecutionGraph::new();
+                    engine.graph.clear();
                     s.begin_execution()
                 }
             };

@@ -229,7 +229,7 @@ impl Revisits {
         }
     }
 
-    /// Keeps a graph that is done with for the next revisit's copy.
+    /// Keeps a graph that is done with for the next revisit's copy (or the next exploration's).
     fn recycle(&mut self, g: ExecutionGraph) {
         if self.spare.len() < SPARE_GRAPHS {
             self.spare.push(g);
@@ -316,7 +316,7 @@ impl Revisits {
                 let prefix = g.prefix(write);
                 let mut keep = g.added_up_to(read);
                 keep.join(&prefix);
-                let mut ng = self.spare.pop().unwrap_or_default();
+                let mut ng = self.spare.pop().unwrap_or_else(ExecutionGraph::recycled);
                 g.restrict_into(&keep, &mut ng);
                 ng.mark_unrevisitable(&prefix);
                 let r = *ng.read(read);
@@ -363,6 +363,18 @@ impl Revisits {
                 }
                 true
             }
+        }
+    }
+}
+
+impl Drop for Revisits {
+    /// The graphs kept for copies go to the next exploration on this OS thread.
+    fn drop(&mut self) {
+        for g in self.spare.drain(..) {
+            g.recycle();
+        }
+        for g in self.frames.iter_mut().filter_map(|f| f.saved.take()) {
+            g.recycle();
         }
     }
 }
