@@ -16,8 +16,6 @@ thread_local! {
     /// The work stack of prefix walks (a full rebuild of the kept prefixes, and their check in
     /// debug builds), reused.
     static PREFIX_STACK: std::cell::RefCell<Vec<EventId>> = const { std::cell::RefCell::new(Vec::new()) };
-    /// The new stamp of each old one during a restriction, reused likewise.
-    static RANKS: std::cell::RefCell<Vec<u32>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 /// The position of an event: its thread and its index in that thread's program order.
@@ -448,6 +446,9 @@ impl ExecutionGraph {
         }
         let view = self.porf_at(thread, self.threads[t].len() as u32, &label);
         self.porf[t].push(view);
+        if self.next_stamp == u32::MAX {
+            self.renumber_stamps();
+        }
         let stamp = self.next_stamp;
         self.next_stamp += 1;
         if let Label::Read(r) = label {
@@ -466,6 +467,17 @@ impl ExecutionGraph {
             span,
         });
         EventId::new(thread, self.threads[t].len() as u32 - 1)
+    }
+
+    /// Numbers the stamps densely again, in their order: restrictions keep stamps as they are,
+    /// so along a very long exploration path they could run out.
+    fn renumber_stamps(&mut self) {
+        let mut stamps: Vec<u32> = self.threads.iter().flatten().map(|e| e.stamp).collect();
+        stamps.sort_unstable();
+        for e in self.threads.iter_mut().flatten() {
+            e.stamp = stamps.partition_point(|&s| s < e.stamp) as u32;
+        }
+        self.next_stamp = stamps.len() as u32;
     }
 
     /// The id a newly spawned thread gets.
@@ -626,6 +638,16 @@ impl ExecutionGraph {
         let Label::Read(r) = self.event(read).label else {
             return;
         };
+        let value = self.value_of(r.loc, src);
+        let mode = if r.write_value(value).is_some() {
+            r.modes.0
+        } else {
+            r.modes.1
+        };
+        if src == r.rf && mode == r.mode && !matches!(r.kind, ReadKind::RmwAfterWrite(_)) {
+            // Nothing changes (a new read keeps the source it was added with).
+            return;
+        }
         // Nothing is ordered after a thread's last event, if it is a read: only its own order
         // changes, which a model can see from its label. Otherwise anything may change.
         let last = read.index + 1 == self.thread_len(read.thread);
@@ -634,14 +656,9 @@ impl ExecutionGraph {
         } else {
             self.rf_changes = (self.rf_changes.0 + 1, read);
         }
-        let value = self.value_of(r.loc, src);
         if let Label::Read(r) = &mut self.event_mut(read).label {
             r.rf = src;
-            r.mode = if r.write_value(value).is_some() {
-                r.modes.0
-            } else {
-                r.modes.1
-            };
+            r.mode = mode;
         }
         if last {
             let label = self.event(read).label;
@@ -829,8 +846,7 @@ impl ExecutionGraph {
         self.next_stamp = stamp + 1;
     }
 
-    /// Makes `out` a copy of this graph holding only the events in `view`, restamped in their
-    /// original order. `out`'s allocations are reused: exploration copies a graph for every
+    /// Makes `out` a copy of this graph holding only the events in `view`. `out`'s allocations are reused: exploration copies a graph for every
     /// backward revisit, and recycling the copies it is done with saves most of that cost.
     pub fn restrict_into(&self, view: &View, out: &mut ExecutionGraph) {
         let mut kept_threads = self.threads.len();
@@ -861,27 +877,9 @@ impl ExecutionGraph {
         for (&loc, l) in &self.locs {
             l.keep_into(exists, out.locs.entry(loc).or_default());
         }
-        // Stamps are distinct and below `next_stamp`: number the kept ones in order.
-        let next = RANKS.with(|cell| {
-            let mut rank = cell.borrow_mut();
-            rank.clear();
-            rank.resize(self.next_stamp as usize, u32::MAX);
-            for e in out.threads.iter().flatten() {
-                rank[e.stamp as usize] = 0;
-            }
-            let mut next = 0;
-            for r in rank.iter_mut() {
-                if *r == 0 {
-                    *r = next;
-                    next += 1;
-                }
-            }
-            for e in out.threads.iter_mut().flatten() {
-                e.stamp = rank[e.stamp as usize];
-            }
-            next
-        });
-        out.next_stamp = next;
+        // Stamps keep their values: only their order matters, and the kept ones stay distinct
+        // and below `next_stamp` (numbering them densely again cost a pass over every stamp).
+        out.next_stamp = self.next_stamp;
         out.version = fresh_version();
         out.rf_changes = self.rf_changes;
     }
@@ -948,5 +946,51 @@ impl ExecutionGraph {
             let _ = write!(s, "co{}:{:?};", l.0, ws);
         }
         s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::WriteMode;
+
+    fn write(g: &mut ExecutionGraph, t: u32, val: Value) -> EventId {
+        let label = Label::Write(WriteLabel {
+            loc: Loc(1),
+            val,
+            mode: WriteMode::Relaxed,
+            rmw: false,
+        });
+        let id = g.push(ThreadId(t), label, SourceSpan::UNKNOWN);
+        g.co_insert_after(Loc(1), id, g.co_max(Loc(1)));
+        id
+    }
+
+    /// Stamps are not renumbered by restrictions; when they run out, they are renumbered
+    /// densely in the same order, and new events still come after every kept one.
+    #[test]
+    fn stamps_run_out_and_are_renumbered_in_order() {
+        let mut g = ExecutionGraph::new();
+        let a = write(&mut g, 0, 1);
+        let b = write(&mut g, 1, 2);
+        let c = write(&mut g, 0, 3);
+        let mut kept = ExecutionGraph::new();
+        let mut view = View::empty();
+        view.set_len(ThreadId(0), 2);
+        g.restrict_into(&view, &mut kept);
+        assert_eq!(kept.event(a).stamp, 0);
+        assert_eq!(kept.event(c).stamp, 2);
+        assert_eq!(kept.thread_len(ThreadId(1)), 0);
+        let _ = b;
+        kept.next_stamp = u32::MAX;
+        let d = write(&mut kept, 1, 4);
+        assert_eq!(
+            [
+                kept.event(a).stamp,
+                kept.event(c).stamp,
+                kept.event(d).stamp
+            ],
+            [0, 1, 2]
+        );
     }
 }
