@@ -520,6 +520,12 @@ impl ExecutionGraph {
         view
     }
 
+    /// The porf-prefix of `id` (itself included), as kept: [`ExecutionGraph::prefix`] without
+    /// a copy.
+    pub(crate) fn porf_prefix(&self, id: EventId) -> &View {
+        self.porf_view(id)
+    }
+
     fn porf_view(&self, id: EventId) -> &View {
         &self.porf[id.thread.index()][id.index as usize]
     }
