@@ -255,6 +255,14 @@ impl Location {
     }
 }
 
+/// Keeps the emptied list of a removed location for the next new one.
+fn keep_location_list(spare: &mut Vec<Vec<EventId>>, mut list: Vec<EventId>) {
+    if spare.len() < SPARE_LOCATIONS && list.capacity() > 0 {
+        list.clear();
+        spare.push(list);
+    }
+}
+
 /// The events of one (partial) execution and their relations.
 #[derive(Debug)]
 pub struct ExecutionGraph {
@@ -274,7 +282,13 @@ pub struct ExecutionGraph {
     /// The event and prefix lists of threads removed from the graph, reused for threads added
     /// later: exploration removes and re-adds threads at every revisit and every execution.
     spare: Vec<(Vec<Event>, Vec<View>)>,
+    /// The event lists of locations removed from the graph, reused for locations added later:
+    /// programs that build their objects afresh in every execution number them anew.
+    spare_locations: Vec<Vec<EventId>>,
 }
+
+/// How many event lists of removed locations a graph keeps.
+const SPARE_LOCATIONS: usize = 256;
 
 /// How many cleared graphs an OS thread keeps for [`ExecutionGraph::recycled`].
 const POOLED_GRAPHS: usize = 8;
@@ -295,6 +309,7 @@ impl Default for ExecutionGraph {
             rf_changes: (0, EventId::new(ThreadId::MAIN, 0)),
             porf: Vec::new(),
             spare: Vec::new(),
+            spare_locations: Vec::new(),
         }
     }
 }
@@ -310,6 +325,7 @@ impl Clone for ExecutionGraph {
             rf_changes: self.rf_changes,
             porf: self.porf.clone(),
             spare: Vec::new(),
+            spare_locations: Vec::new(),
         }
     }
 }
@@ -340,7 +356,9 @@ impl ExecutionGraph {
     /// Removes every event, keeping the allocations for the events to come.
     pub fn clear(&mut self) {
         self.set_thread_slots(0);
-        self.locs.clear();
+        for (_, l) in self.locs.drain() {
+            keep_location_list(&mut self.spare_locations, l.events);
+        }
         self.next_stamp = 0;
         self.version = fresh_version();
         self.rf_changes = (0, EventId::new(ThreadId::MAIN, 0));
@@ -430,7 +448,16 @@ impl ExecutionGraph {
     /// Records the initial value of `loc` as this execution's program states it (it may differ
     /// between executions: a pointer, or a number reused by another object).
     pub fn note_location(&mut self, loc: Loc, init: Value) {
-        self.locs.entry(loc).or_default().init = init;
+        self.location_mut(loc).init = init;
+    }
+
+    /// What the graph knows about `loc`, made (with a reused list) if it is new.
+    fn location_mut(&mut self, loc: Loc) -> &mut Location {
+        let spare = &mut self.spare_locations;
+        self.locs.entry(loc).or_insert_with(|| Location {
+            events: spare.pop().unwrap_or_default(),
+            ..Location::default()
+        })
     }
 
     /// The initial value of `loc`.
@@ -453,9 +480,7 @@ impl ExecutionGraph {
         self.next_stamp += 1;
         if let Label::Read(r) = label {
             let index = self.threads[t].len() as u32;
-            self.locs
-                .entry(r.loc)
-                .or_default()
+            self.location_mut(r.loc)
                 .events
                 .push(EventId::new(thread, index));
         }
@@ -617,7 +642,7 @@ impl ExecutionGraph {
     /// Inserts `write` into the coherence order of `loc` right after `after`.
     pub fn co_insert_after(&mut self, loc: Loc, write: EventId, after: Source) {
         let pos = self.co_position(loc, after);
-        let l = self.locs.entry(loc).or_default();
+        let l = self.location_mut(loc);
         l.events.insert(pos, write);
         l.writes += 1;
     }
@@ -879,9 +904,20 @@ impl ExecutionGraph {
         let threads = &out.threads;
         let exists =
             |e: &EventId| e.index < threads.get(e.thread.index()).map_or(0, |t| t.len() as u32);
-        out.locs.retain(|loc, _| self.locs.contains_key(loc));
+        let spare = &mut out.spare_locations;
+        out.locs.retain(|loc, l| {
+            let kept = self.locs.contains_key(loc);
+            if !kept {
+                keep_location_list(spare, std::mem::take(&mut l.events));
+            }
+            kept
+        });
         for (&loc, l) in &self.locs {
-            l.keep_into(exists, out.locs.entry(loc).or_default());
+            let into = out.locs.entry(loc).or_insert_with(|| Location {
+                events: spare.pop().unwrap_or_default(),
+                ..Location::default()
+            });
+            l.keep_into(exists, into);
         }
         // Stamps keep their values: only their order matters, and the kept ones stay distinct
         // and below `next_stamp` (numbering them densely again cost a pass over every stamp).

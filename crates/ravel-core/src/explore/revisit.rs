@@ -17,6 +17,7 @@
 //! blocks until the mutex is released (GenMC's treatment of lock reads).
 
 use super::path::{ExecutionKey, ItemKey, PathNode};
+use crate::event::ThreadId;
 use crate::graph::{EventId, ExecutionGraph, Label, ReadKind, Source, WriteLabel};
 use crate::model::MemoryModel;
 use crate::view::View;
@@ -391,12 +392,16 @@ fn is_maximal_extension(g: &ExecutionGraph, read: EventId, write: EventId, keep:
             }
         }
     }
-    g.events().all(|(id, e)| {
-        if id != read && keep.contains(id) {
-            return true;
-        }
+    // The read, and every deleted event: `keep` is a prefix of every thread, so the deleted
+    // ones are the threads' suffixes past it.
+    let maximal = |id: EventId| {
+        let e = g.event(id);
         e.revisitable && e.added_max && !is_co_before_kept(g, id, write, keep)
-    })
+    };
+    maximal(read)
+        && (0..g.thread_count() as u32)
+            .map(ThreadId)
+            .all(|t| (keep.len(t)..g.thread_len(t)).all(|i| maximal(EventId::new(t, i))))
 }
 
 /// Whether what `id` read from, or what it wrote, is coherence-before a kept write other than
