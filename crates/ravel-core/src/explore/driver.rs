@@ -181,7 +181,7 @@ impl ParallelExploration {
                     ExecutionGraph::recycled(),
                 ),
                 Task::Subtree(subtree) => {
-                    let (revisits, graph) = Revisits::adopt(subtree);
+                    let (revisits, graph) = Revisits::adopt(*subtree);
                     (Mode::Optimal(revisits), graph)
                 }
             };

@@ -23,7 +23,7 @@ pub(crate) enum Task {
     /// Start the exploration from the first execution.
     Root,
     /// Explore a subtree another worker handed over.
-    Subtree(Subtree),
+    Subtree(Box<Subtree>),
 }
 
 #[derive(Debug, Default)]
@@ -164,7 +164,7 @@ impl ParallelExploration {
     /// Hands a subtree to a waiting worker.
     pub(crate) fn give(&self, subtree: Subtree) {
         let mut state = self.lock();
-        state.tasks.push(Task::Subtree(subtree));
+        state.tasks.push(Task::Subtree(Box::new(subtree)));
         self.wake.notify_one();
     }
 
