@@ -8,8 +8,8 @@
 use crate::event::{
     FenceMode, Loc, ReadMode, RmwKind, RmwUpdate, SourceSpan, ThreadId, Value, WriteMode,
 };
+use crate::loc_table::LocTable;
 use crate::view::View;
-use rustc_hash::FxHashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 thread_local! {
@@ -267,7 +267,7 @@ fn keep_location_list(spare: &mut Vec<Vec<EventId>>, mut list: Vec<EventId>) {
 #[derive(Debug)]
 pub struct ExecutionGraph {
     threads: Vec<Vec<Event>>,
-    locs: FxHashMap<Loc, Location>,
+    locs: LocTable<Location>,
     next_stamp: u32,
     /// Changes whenever what orders the existing events may have changed (see
     /// [`ExecutionGraph::version`]).
@@ -303,7 +303,7 @@ impl Default for ExecutionGraph {
     fn default() -> ExecutionGraph {
         ExecutionGraph {
             threads: Vec::new(),
-            locs: FxHashMap::default(),
+            locs: LocTable::default(),
             next_stamp: 0,
             version: fresh_version(),
             rf_changes: (0, EventId::new(ThreadId::MAIN, 0)),
@@ -356,9 +356,9 @@ impl ExecutionGraph {
     /// Removes every event, keeping the allocations for the events to come.
     pub fn clear(&mut self) {
         self.set_thread_slots(0);
-        for (_, l) in self.locs.drain() {
-            keep_location_list(&mut self.spare_locations, l.events);
-        }
+        let spare = &mut self.spare_locations;
+        self.locs
+            .clear_into(|l| keep_location_list(spare, l.events));
         self.next_stamp = 0;
         self.version = fresh_version();
         self.rf_changes = (0, EventId::new(ThreadId::MAIN, 0));
@@ -454,7 +454,7 @@ impl ExecutionGraph {
     /// What the graph knows about `loc`, made (with a reused list) if it is new.
     fn location_mut(&mut self, loc: Loc) -> &mut Location {
         let spare = &mut self.spare_locations;
-        self.locs.entry(loc).or_insert_with(|| Location {
+        self.locs.get_or_insert_with(loc, || Location {
             events: spare.pop().unwrap_or_default(),
             ..Location::default()
         })
@@ -462,7 +462,7 @@ impl ExecutionGraph {
 
     /// The initial value of `loc`.
     pub fn init_value(&self, loc: Loc) -> Value {
-        self.locs.get(&loc).map_or(0, |l| l.init)
+        self.locs.get(loc).map_or(0, |l| l.init)
     }
 
     /// Appends an event to `thread` and answers its position.
@@ -580,12 +580,12 @@ impl ExecutionGraph {
 
     /// The writes to `loc` in coherence order, without the initial write.
     pub fn co_order(&self, loc: Loc) -> &[EventId] {
-        self.locs.get(&loc).map_or(&[][..], |l| l.co())
+        self.locs.get(loc).map_or(&[][..], |l| l.co())
     }
 
     /// The coherence order of every location (possibly empty).
     pub fn co_lists(&self) -> impl Iterator<Item = (Loc, &[EventId])> {
-        self.locs.iter().map(|(l, v)| (*l, v.co()))
+        self.locs.iter().map(|(l, v)| (l, v.co()))
     }
 
     /// The `position`-th possible source for a read of `loc`: the initial value (0), then the
@@ -649,7 +649,7 @@ impl ExecutionGraph {
 
     /// Takes `write` out of the coherence order of `loc`.
     pub fn co_remove(&mut self, loc: Loc, write: EventId) {
-        if let Some(l) = self.locs.get_mut(&loc) {
+        if let Some(l) = self.locs.get_mut(loc) {
             if let Some(p) = l.co().iter().position(|&w| w == write) {
                 l.events.remove(p);
                 l.writes -= 1;
@@ -755,7 +755,7 @@ impl ExecutionGraph {
 
     /// The reads of `loc`, in the order they were added.
     pub fn reads_of(&self, loc: Loc) -> &[EventId] {
-        self.locs.get(&loc).map_or(&[][..], |l| l.reads())
+        self.locs.get(loc).map_or(&[][..], |l| l.reads())
     }
 
     /// The reads of `loc` that read from `src`.
@@ -906,14 +906,14 @@ impl ExecutionGraph {
             |e: &EventId| e.index < threads.get(e.thread.index()).map_or(0, |t| t.len() as u32);
         let spare = &mut out.spare_locations;
         out.locs.retain(|loc, l| {
-            let kept = self.locs.contains_key(loc);
+            let kept = self.locs.contains(loc);
             if !kept {
                 keep_location_list(spare, std::mem::take(&mut l.events));
             }
             kept
         });
-        for (&loc, l) in &self.locs {
-            let into = out.locs.entry(loc).or_insert_with(|| Location {
+        for (loc, l) in self.locs.iter() {
+            let into = out.locs.get_or_insert_with(loc, || Location {
                 events: spare.pop().unwrap_or_default(),
                 ..Location::default()
             });
@@ -983,7 +983,7 @@ impl ExecutionGraph {
             .map(|(l, v)| (l, v.co()))
             .filter(|(_, v)| !v.is_empty())
             .collect();
-        locs.sort_by_key(|(l, _)| **l);
+        locs.sort_by_key(|(l, _)| *l);
         for (l, ws) in locs {
             let _ = write!(s, "co{}:{:?};", l.0, ws);
         }
