@@ -10,7 +10,7 @@ pub mod detect;
 pub mod event;
 pub mod explore;
 pub mod graph;
-mod loc_table;
+pub mod loc_table;
 pub mod model;
 pub mod report;
 pub mod view;

@@ -9,9 +9,9 @@ use rustc_hash::FxHashMap;
 /// Locations numbered below this live in the vector.
 const DIRECT: u64 = 1 << 12;
 
-/// Values per location: by number below [`DIRECT`], hashed above.
+/// Values per location: by number below a few thousand, hashed above.
 #[derive(Clone, Debug)]
-pub(crate) struct LocTable<V> {
+pub struct LocTable<V> {
     direct: Vec<Option<V>>,
     hashed: FxHashMap<Loc, V>,
 }
@@ -30,26 +30,29 @@ impl<V> LocTable<V> {
         (loc.0 < DIRECT).then_some(loc.0 as usize)
     }
 
-    pub(crate) fn get(&self, loc: Loc) -> Option<&V> {
+    /// The value of `loc`, if any.
+    pub fn get(&self, loc: Loc) -> Option<&V> {
         match LocTable::<V>::index(loc) {
             Some(i) => self.direct.get(i).and_then(Option::as_ref),
             None => self.hashed.get(&loc),
         }
     }
 
-    pub(crate) fn get_mut(&mut self, loc: Loc) -> Option<&mut V> {
+    /// The value of `loc`, if any, to change.
+    pub fn get_mut(&mut self, loc: Loc) -> Option<&mut V> {
         match LocTable::<V>::index(loc) {
             Some(i) => self.direct.get_mut(i).and_then(Option::as_mut),
             None => self.hashed.get_mut(&loc),
         }
     }
 
-    pub(crate) fn contains(&self, loc: Loc) -> bool {
+    /// Whether `loc` has a value.
+    pub fn contains(&self, loc: Loc) -> bool {
         self.get(loc).is_some()
     }
 
     /// The value of `loc`, made by `make` if there is none.
-    pub(crate) fn get_or_insert_with(&mut self, loc: Loc, make: impl FnOnce() -> V) -> &mut V {
+    pub fn get_or_insert_with(&mut self, loc: Loc, make: impl FnOnce() -> V) -> &mut V {
         match LocTable::<V>::index(loc) {
             Some(i) => {
                 if self.direct.len() <= i {
@@ -62,7 +65,7 @@ impl<V> LocTable<V> {
     }
 
     /// Every location with its value: the numbered ones in order, then the hashed ones.
-    pub(crate) fn iter(&self) -> impl Iterator<Item = (Loc, &V)> {
+    pub fn iter(&self) -> impl Iterator<Item = (Loc, &V)> {
         let direct = self
             .direct
             .iter()
@@ -71,7 +74,8 @@ impl<V> LocTable<V> {
         direct.chain(self.hashed.iter().map(|(&l, v)| (l, v)))
     }
 
-    pub(crate) fn values_mut(&mut self) -> impl Iterator<Item = &mut V> {
+    /// Every value, to change.
+    pub fn values_mut(&mut self) -> impl Iterator<Item = &mut V> {
         self.direct
             .iter_mut()
             .filter_map(Option::as_mut)
@@ -79,7 +83,7 @@ impl<V> LocTable<V> {
     }
 
     /// Keeps the locations `keep` accepts (it may take from the values it rejects).
-    pub(crate) fn retain(&mut self, mut keep: impl FnMut(Loc, &mut V) -> bool) {
+    pub fn retain(&mut self, mut keep: impl FnMut(Loc, &mut V) -> bool) {
         for (i, slot) in self.direct.iter_mut().enumerate() {
             if let Some(v) = slot {
                 if !keep(Loc(i as u64), v) {
@@ -90,8 +94,28 @@ impl<V> LocTable<V> {
         self.hashed.retain(|&l, v| keep(l, v));
     }
 
+    /// Removes every location, keeping the table's memory.
+    pub fn clear(&mut self) {
+        self.clear_into(drop);
+    }
+
+    /// Sets the value of `loc`.
+    pub fn insert(&mut self, loc: Loc, value: V) {
+        match LocTable::<V>::index(loc) {
+            Some(i) => {
+                if self.direct.len() <= i {
+                    self.direct.resize_with(i + 1, || None);
+                }
+                self.direct[i] = Some(value);
+            }
+            None => {
+                self.hashed.insert(loc, value);
+            }
+        }
+    }
+
     /// Removes every location, handing each value to `take`.
-    pub(crate) fn clear_into(&mut self, mut take: impl FnMut(V)) {
+    pub fn clear_into(&mut self, mut take: impl FnMut(V)) {
         for slot in &mut self.direct {
             if let Some(v) = slot.take() {
                 take(v);

@@ -656,7 +656,11 @@ impl Engine<'_> {
         run.state = ThreadState::Finished;
         run.clock.tick(t);
         let clock = run.clock.clone();
-        self.run.finish_clocks.insert(t, clock);
+        let finished = &mut self.run.finish_clocks;
+        if finished.len() <= t.index() {
+            finished.resize_with(t.index() + 1, || None);
+        }
+        finished[t.index()] = Some(clock);
         Ok(())
     }
 

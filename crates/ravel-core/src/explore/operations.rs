@@ -168,7 +168,7 @@ impl Engine<'_> {
                 if let Some(p) = self.run.panics.iter_mut().find(|p| p.thread == child) {
                     p.joined_by.get_or_insert(t);
                 }
-                let clock = self.run.finish_clocks.get(&child).cloned();
+                let clock = self.run.finish_clocks.get(child.index()).cloned().flatten();
                 let run = self.run.thread(t);
                 if let Some(c) = clock {
                     run.clock.join(&c);

@@ -141,7 +141,8 @@ pub(crate) struct RunState {
     pub replay_over: bool,
     /// Release clocks of writes ("messages").
     pub write_clocks: MessageClocks,
-    pub finish_clocks: FxHashMap<ThreadId, VectorClock>,
+    /// Per thread, its clock when it finished.
+    pub finish_clocks: Vec<Option<VectorClock>>,
     pub cells: CellRaceDetector,
     /// Split accesses: torn reads, and races kept aside (`detect::torn`).
     pub torn: TornReadDetector,

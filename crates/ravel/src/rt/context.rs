@@ -36,7 +36,7 @@ pub(crate) struct Context {
     /// back by [`perform_on`] right after: a handoff of one or two entries, not a table.
     pub resolved: RefCell<Vec<(Loc, Loc)>>,
     /// Where each object numbered in this execution was built.
-    pub classes: RefCell<HashMap<Loc, SourceSpan>>,
+    pub classes: RefCell<ravel_core::loc_table::LocTable<SourceSpan>>,
     pub pending_spawn: RefCell<Option<SpawnRequest>>,
     pub tearing_down: Cell<bool>,
     pub names: RefCell<Vec<Option<String>>>,

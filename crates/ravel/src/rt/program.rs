@@ -291,7 +291,7 @@ impl<'f> Program for CoroutineProgram<'f> {
     }
 
     fn class_of(&self, loc: Loc) -> Option<SourceSpan> {
-        self.ctx.classes.borrow().get(&loc).copied()
+        self.ctx.classes.borrow().get(loc).copied()
     }
 
     fn thread_name(&self, thread: ThreadId) -> Option<String> {
