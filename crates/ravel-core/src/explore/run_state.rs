@@ -67,18 +67,42 @@ impl ThreadRun {
     /// Makes this the state of a thread that starts with `clock`, keeping the allocations of
     /// the thread that had the slot in an earlier execution.
     pub(crate) fn restart(&mut self, clock: VectorClock) {
-        let mut last_release = std::mem::take(&mut self.last_release);
-        let mut iteration_reads = std::mem::take(&mut self.iteration_reads);
-        let mut held = std::mem::take(&mut self.held);
-        last_release.clear();
-        iteration_reads.clear();
-        held.clear();
-        *self = ThreadRun {
+        // Field by field rather than a fresh value: the state is large, and a temporary would
+        // be copied whole.
+        let ThreadRun {
+            state,
+            replay_pos,
+            clock: own_clock,
+            acquire_pending,
+            release_fence,
             last_release,
             iteration_reads,
+            previous_iteration,
+            wrote_in_iteration,
+            spin,
+            yielded,
+            wait_since,
+            last_spurious,
             held,
-            ..ThreadRun::new(clock)
-        };
+            last_spurious_cas,
+            last_step,
+        } = self;
+        *state = ThreadState::Finished;
+        *replay_pos = 0;
+        *own_clock = clock;
+        *acquire_pending = VectorClock::new();
+        *release_fence = None;
+        last_release.clear();
+        iteration_reads.clear();
+        *previous_iteration = None;
+        *wrote_in_iteration = false;
+        *spin = None;
+        *yielded = false;
+        *wait_since = None;
+        *last_spurious = None;
+        held.clear();
+        *last_spurious_cas = None;
+        *last_step = 0;
     }
 
     pub(crate) fn new(clock: VectorClock) -> ThreadRun {
@@ -131,9 +155,13 @@ pub(crate) struct ThreadPanic {
 /// Everything about the current execution besides the graph.
 #[derive(Debug, Default)]
 pub(crate) struct RunState {
-    pub threads: Vec<Option<ThreadRun>>,
-    /// The states of threads of earlier executions, reused by [`RunState::start_thread`].
-    retired: Vec<ThreadRun>,
+    /// Boxed: a thread's state is large, and moving it in and out of these lists at every
+    /// start was a measurable copy.
+    pub threads: Vec<Option<Box<ThreadRun>>>,
+    /// The states of threads of earlier executions, reused by [`RunState::start_thread`]
+    /// (boxed so that they move into `threads` without a copy).
+    #[allow(clippy::vec_box)]
+    retired: Vec<Box<ThreadRun>>,
     /// Scratch for the scheduler: the threads that can run at this step.
     pub enabled: Vec<ThreadId>,
     /// Whether every thread has re-executed its recorded events: new events are only added
@@ -190,26 +218,26 @@ impl RunState {
 
     pub(crate) fn thread(&mut self, t: ThreadId) -> &mut ThreadRun {
         self.threads[t.index()]
-            .as_mut()
+            .as_deref_mut()
             .expect("thread exists in this execution")
     }
 
     pub(crate) fn thread_ref(&self, t: ThreadId) -> Option<&ThreadRun> {
-        self.threads.get(t.index()).and_then(|t| t.as_ref())
+        self.threads.get(t.index()).and_then(|t| t.as_deref())
     }
 
     /// The state of a thread that starts now with `clock`, made from a retired one if any.
-    pub(crate) fn start_thread(&mut self, clock: VectorClock) -> ThreadRun {
+    pub(crate) fn start_thread(&mut self, clock: VectorClock) -> Box<ThreadRun> {
         match self.retired.pop() {
             Some(mut run) => {
                 run.restart(clock);
                 run
             }
-            None => ThreadRun::new(clock),
+            None => Box::new(ThreadRun::new(clock)),
         }
     }
 
-    pub(crate) fn add_thread(&mut self, t: ThreadId, run: ThreadRun) {
+    pub(crate) fn add_thread(&mut self, t: ThreadId, run: Box<ThreadRun>) {
         if self.threads.len() <= t.index() {
             self.threads.resize_with(t.index() + 1, || None);
         }
