@@ -623,11 +623,12 @@ impl ExecutionGraph {
     pub fn co_position(&self, loc: Loc, src: Source) -> usize {
         match src {
             Source::Init => 0,
+            // From the end: the writes asked about are mostly the latest ones.
             Source::Write(w) => {
                 1 + self
                     .co_order(loc)
                     .iter()
-                    .position(|&x| x == w)
+                    .rposition(|&x| x == w)
                     .expect("write is in coherence order")
             }
         }
