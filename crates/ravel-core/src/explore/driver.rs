@@ -162,7 +162,7 @@ impl ParallelExploration {
             config,
             graph: ExecutionGraph::new(),
             mode: Mode::Optimal(Revisits::new(false)),
-            run: RunState::default(),
+            run: RunState::recycled(),
             deadlocked: false,
             analyses: (config.analyses)(),
             lock_order: None,
@@ -196,6 +196,7 @@ impl ParallelExploration {
             result.outcome.complete = false;
         }
         std::mem::take(&mut engine.graph).recycle();
+        std::mem::take(&mut engine.run).recycle();
         result.outcome.elapsed = config.elapsed();
         result.outcome.model = config.model.name();
         result

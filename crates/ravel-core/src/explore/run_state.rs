@@ -152,6 +152,11 @@ pub(crate) struct ThreadPanic {
     pub joined_by: Option<ThreadId>,
 }
 
+thread_local! {
+    /// The state the last exploration on this OS thread finished with.
+    static SPARE_RUN: std::cell::RefCell<Option<RunState>> = const { std::cell::RefCell::new(None) };
+}
+
 /// Everything about the current execution besides the graph.
 #[derive(Debug, Default)]
 pub(crate) struct RunState {
@@ -214,6 +219,26 @@ impl RunState {
         self.next_fresh = 0;
         self.panics.clear();
         self.executions += 1;
+    }
+
+    /// A state for a new exploration, made from the one the last exploration on this OS thread
+    /// left if any (keeping its buffers: an exploration of a few executions otherwise spends a
+    /// good part of its time growing them).
+    pub(crate) fn recycled() -> RunState {
+        match SPARE_RUN.with(|s| s.borrow_mut().take()) {
+            Some(mut run) => {
+                run.reset();
+                run.executions = 0;
+                run.benign_reported.clear();
+                run
+            }
+            None => RunState::default(),
+        }
+    }
+
+    /// Keeps this state for the next exploration on this OS thread.
+    pub(crate) fn recycle(self) {
+        SPARE_RUN.with(|s| *s.borrow_mut() = Some(self));
     }
 
     pub(crate) fn thread(&mut self, t: ThreadId) -> &mut ThreadRun {

@@ -124,9 +124,15 @@ fn outside_model(op: Op) -> OpResult {
     with_context(|_| unreachable!("no model is running"))
 }
 
+/// Reads something of the installed context without taking a reference to it: for the
+/// per-operation lookups, which only read cells and must not call back into ravel.
+fn peek_context<R>(f: impl FnOnce(&Context) -> R) -> Option<R> {
+    CONTEXT.with(|c| c.borrow().as_deref().map(f))
+}
+
 /// Asks the engine to perform `op` for the running model thread and waits for the answer.
 pub(crate) fn perform(op: Op, span: SourceSpan) -> OpResult {
-    let found = try_with_context(|ctx| {
+    let found = peek_context(|ctx| {
         let t = ctx.current.get();
         let y = ctx.yielders.borrow().get(t.index()).copied();
         (y, ctx.tearing_down.get())
@@ -214,7 +220,7 @@ pub(crate) fn perform_on(
     make: impl FnOnce(&[Loc]) -> Op,
     span: SourceSpan,
 ) -> OpResult {
-    let Some(execution) = try_with_context(|ctx| ctx.execution.get()) else {
+    let Some(execution) = peek_context(|ctx| ctx.execution.get()) else {
         if !super::passthrough::active() {
             return outside_model(make(&[]));
         }
