@@ -55,6 +55,29 @@ pub struct LockOrder {
     reported: Vec<(LockClass, LockClass)>,
     /// Per thread, the locks it holds in the execution being read: number, class, where taken.
     held: Vec<Vec<(Loc, LockClass, SourceSpan)>>,
+    /// Per thread, how many locks it holds (scratch for [`nests_locks`]).
+    depth: Vec<u32>,
+}
+
+/// Whether some thread of `trace` waits for a lock while it holds one: only such an
+/// acquisition adds an edge to the lock graph.
+fn nests_locks(trace: &[TraceStep], depth: &mut Vec<u32>) -> bool {
+    depth.clear();
+    for step in trace {
+        let t = step.thread.index();
+        if depth.len() <= t {
+            depth.resize(t + 1, 0);
+        }
+        match (step.op, step.result) {
+            (Op::Lock(_), _) if depth[t] > 0 => return true,
+            (Op::Lock(_), _) | (Op::TryLock(_), OpResult::Bool(true)) => depth[t] += 1,
+            (Op::Unlock(_), _) | (Op::CondWait { .. }, _) => {
+                depth[t] = depth[t].saturating_sub(1);
+            }
+            _ => {}
+        }
+    }
+    false
 }
 
 impl LockOrder {
@@ -70,6 +93,11 @@ impl LockOrder {
         trace: &[TraceStep],
         class_of: &dyn Fn(Loc) -> Option<SourceSpan>,
     ) -> Option<Finding> {
+        if !nests_locks(trace, &mut self.depth) {
+            // No acquisition while holding a lock: no edge to add (the common case, and the
+            // pass below names every lock it meets).
+            return None;
+        }
         for held in &mut self.held {
             held.clear();
         }
