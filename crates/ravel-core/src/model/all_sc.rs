@@ -22,11 +22,16 @@ use crate::graph::{EventId, ExecutionGraph, Label, Source};
 /// the labels, cheaper than bringing RC11's views up to date, so that the incremental check
 /// after one event can skip the views altogether.
 pub(crate) fn only_sc_accesses(graph: &ExecutionGraph) -> bool {
-    graph.events().all(|(_, e)| match &e.label {
-        Label::Read(r) => r.mode == ReadMode::SeqCst,
-        Label::Write(w) => w.mode == WriteMode::SeqCst,
-        Label::Fence(_) => false,
-        _ => true,
+    (0..graph.thread_count() as u32).all(|t| {
+        graph
+            .thread_events(crate::event::ThreadId(t))
+            .iter()
+            .all(|e| match &e.label {
+                Label::Read(r) => r.mode == ReadMode::SeqCst,
+                Label::Write(w) => w.mode == WriteMode::SeqCst,
+                Label::Fence(_) => false,
+                _ => true,
+            })
     })
 }
 

@@ -123,20 +123,22 @@ fn loc_of(l: &Label) -> Option<Loc> {
 /// programs are like this: a lock acquisition reads the release of an unlock. A linear scan,
 /// far cheaper than bringing the views up to date.
 fn synchronising_reads_only(graph: &ExecutionGraph) -> bool {
-    graph.events().all(|(id, e)| match e.label {
-        Label::Read(r) => {
-            r.mode != ReadMode::SeqCst
-                && match r.rf {
-                    Source::Init => true,
-                    Source::Write(w) if w.thread == id.thread => true,
-                    Source::Write(w) => {
-                        r.mode == ReadMode::Acquire && graph.write(w).mode == WriteMode::Release
+    (0..graph.thread_count() as u32).map(ThreadId).all(|t| {
+        graph.thread_events(t).iter().all(|e| match e.label {
+            Label::Read(r) => {
+                r.mode != ReadMode::SeqCst
+                    && match r.rf {
+                        Source::Init => true,
+                        Source::Write(w) if w.thread == t => true,
+                        Source::Write(w) => {
+                            r.mode == ReadMode::Acquire && graph.write(w).mode == WriteMode::Release
+                        }
                     }
-                }
-        }
-        Label::Write(w) => w.mode != WriteMode::SeqCst,
-        Label::Fence(_) => false,
-        _ => true,
+            }
+            Label::Write(w) => w.mode != WriteMode::SeqCst,
+            Label::Fence(_) => false,
+            _ => true,
+        })
     })
 }
 
