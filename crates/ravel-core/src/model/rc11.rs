@@ -197,6 +197,13 @@ impl Checker {
         }
     }
 
+    /// Atomicity after a write was placed at position `p` of `list`: only it and the write
+    /// after it can have lost it.
+    fn atomic_around(graph: &ExecutionGraph, list: &[EventId], p: usize) -> bool {
+        Checker::atomic_at(graph, list, p)
+            && (p + 1 == list.len() || Checker::atomic_at(graph, list, p + 1))
+    }
+
     fn consistent(&mut self, graph: &ExecutionGraph) -> bool {
         if !self.views.update(graph) {
             return false;
@@ -283,10 +290,8 @@ impl Checker {
             // without the views.
             let atomic = match graph.event(event).label {
                 Label::Write(w) => {
-                    let list = graph.co_order(w.loc);
                     let p = graph.co_position(w.loc, Source::Write(event)) - 1;
-                    Checker::atomic_at(graph, list, p)
-                        && (p + 1 == list.len() || Checker::atomic_at(graph, list, p + 1))
+                    Checker::atomic_around(graph, graph.co_order(w.loc), p)
                 }
                 _ => true,
             };
@@ -306,6 +311,7 @@ impl Checker {
         if !self.views.update(graph) {
             return false;
         }
+        // Moved out while `coherent_with` uses the rest of the checker.
         let views = std::mem::take(&mut self.views);
         let hb = views.hb(event);
         let coherent = self.coherent_with(graph, event, |x| x.index < hb[x.thread.index()]);
@@ -341,11 +347,8 @@ impl Checker {
         match label {
             Label::Read(r) => self.position(r.rf) >= floor,
             _ => {
-                // Only the event and the write after it can have lost atomicity.
                 let p = self.position(Source::Write(event)) as usize - 1;
-                p as u32 + 1 > floor
-                    && Checker::atomic_at(graph, list, p)
-                    && (p + 1 == list.len() || Checker::atomic_at(graph, list, p + 1))
+                p as u32 + 1 > floor && Checker::atomic_around(graph, list, p)
             }
         }
     }
