@@ -3,28 +3,18 @@
 //!
 //! Deviation: every clock is a full vector; FastTrack's read-shared/epoch switching is replaced by
 //! keeping one epoch per reading thread, which is as cheap for the handful of threads a model has.
-//! The components live inline up to [`INLINE_THREADS`] threads: clocks are copied at every write
-//! and join, and a heap allocation per copy was a tenth of the engine's time.
+//! The components live in a fixed array up to [`INLINE_THREADS`] threads
+//! (`thread_counts.rs`): clocks are copied at every write and join.
 
 use crate::event::ThreadId;
-use smallvec::SmallVec;
+use crate::thread_counts::ThreadCounts;
 
-/// Threads whose clock components fit without a heap allocation.
-pub const INLINE_THREADS: usize = 16;
+pub use crate::thread_counts::INLINE_THREADS;
 
 /// A vector clock.
-#[derive(PartialEq, Eq, Debug, Default)]
+#[derive(Clone, PartialEq, Eq, Debug, Default)]
 pub struct VectorClock {
-    ticks: SmallVec<[u32; INLINE_THREADS]>,
-}
-
-impl Clone for VectorClock {
-    /// A copy of the components in one move (the derived clone copies them one by one).
-    fn clone(&self) -> VectorClock {
-        VectorClock {
-            ticks: SmallVec::from_slice(&self.ticks),
-        }
-    }
+    ticks: ThreadCounts,
 }
 
 impl VectorClock {
@@ -35,26 +25,22 @@ impl VectorClock {
 
     /// `thread`'s component.
     pub fn get(&self, thread: ThreadId) -> u32 {
-        self.ticks.get(thread.index()).copied().unwrap_or(0)
+        self.ticks.get(thread.index())
     }
 
     /// Advances `thread`'s component by one.
     pub fn tick(&mut self, thread: ThreadId) {
-        let t = thread.index();
-        if self.ticks.len() <= t {
-            self.ticks.resize(t + 1, 0);
-        }
-        self.ticks[t] += 1;
+        *self.ticks.get_mut(thread.index()) += 1;
     }
 
     /// Pointwise maximum with `other`.
     pub fn join(&mut self, other: &VectorClock) {
-        if self.ticks.len() < other.ticks.len() {
-            self.ticks.resize(other.ticks.len(), 0);
-        }
-        for (a, &b) in self.ticks.iter_mut().zip(&other.ticks) {
-            *a = (*a).max(b);
-        }
+        self.ticks.join(&other.ticks);
+    }
+
+    /// Whether every component is 0.
+    pub fn is_zero(&self) -> bool {
+        self.ticks.is_zero()
     }
 
     /// Whether the epoch `tick@thread` happens before (or is) this clock.

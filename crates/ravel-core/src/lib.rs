@@ -13,6 +13,7 @@ pub mod graph;
 pub mod loc_table;
 pub mod model;
 pub mod report;
+mod thread_counts;
 pub mod view;
 
 pub use detect::{Finding, FindingKind};

@@ -848,7 +848,7 @@ impl Engine<'_> {
         }
         // Everything this thread does from now on comes after the message.
         run.clock.tick(t);
-        if msg != crate::clock::VectorClock::new() {
+        if !msg.is_zero() {
             self.run.write_clocks.insert(id, msg);
         }
         Ok(id)
