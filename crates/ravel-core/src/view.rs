@@ -19,7 +19,8 @@ impl View {
         View::default()
     }
 
-    /// The empty view, with room for `threads` threads.
+    /// The empty view, for a graph of `threads` threads (the room is fixed up to
+    /// [`crate::clock::INLINE_THREADS`] and grows past it on demand, so this is [`View::empty`]).
     pub fn with_capacity(threads: usize) -> View {
         let _ = threads;
         View::default()

@@ -930,6 +930,9 @@ impl Engine<'_> {
     /// events adopt the recorded one, new events get a fresh one.
     fn resolve_locations(&mut self, t: ThreadId, op: Op) -> Result<Op, Stop> {
         let mut locs = op.locations();
+        if !locs.iter().flatten().any(|l| l.is_unresolved()) {
+            return Ok(op);
+        }
         let pos = self.run.thread(t).replay_pos;
         for (k, slot) in locs.iter_mut().enumerate() {
             let Some(loc) = *slot else { continue };
