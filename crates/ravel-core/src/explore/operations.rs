@@ -552,7 +552,7 @@ impl Engine<'_> {
 
     /// Position of `src` among the writes to `loc` re-executed so far (what a token records).
     fn executed_position(&self, loc: Loc, src: Source) -> u32 {
-        match src {
+        let counted = || match src {
             Source::Init => 0,
             Source::Write(w) => {
                 let before = self
@@ -564,7 +564,14 @@ impl Engine<'_> {
                     .count();
                 before as u32 + 1
             }
+        };
+        if self.run.replay_over {
+            // Every event of the graph has been executed: the position in coherence order.
+            let position = self.graph.co_position(loc, src) as u32;
+            debug_assert_eq!(position, counted());
+            return position;
         }
+        counted()
     }
 
     fn new_read(
