@@ -225,6 +225,14 @@ impl Location {
         &self.events[self.writes..]
     }
 
+    /// A new location, with a list a removed one left if there is one.
+    fn reusing(spare: &mut Vec<Vec<EventId>>) -> Location {
+        Location {
+            events: spare.pop().unwrap_or_default(),
+            ..Location::default()
+        }
+    }
+
     /// Makes `out` a copy without the events `exists` rejects.
     fn keep_into(&self, exists: impl Fn(&EventId) -> bool, out: &mut Location) {
         out.init = self.init;
@@ -383,6 +391,15 @@ impl ExecutionGraph {
         }
     }
 
+    /// Removes the thread slots at the end that hold no event.
+    fn drop_empty_trailing_threads(&mut self) {
+        let mut slots = self.threads.len();
+        while slots > 0 && self.threads[slots - 1].is_empty() {
+            slots -= 1;
+        }
+        self.set_thread_slots(slots);
+    }
+
     /// How many thread slots exist (some may be empty after a restriction).
     pub fn thread_count(&self) -> usize {
         self.threads.len()
@@ -454,10 +471,8 @@ impl ExecutionGraph {
     /// What the graph knows about `loc`, made (with a reused list) if it is new.
     fn location_mut(&mut self, loc: Loc) -> &mut Location {
         let spare = &mut self.spare_locations;
-        self.locs.get_or_insert_with(loc, || Location {
-            events: spare.pop().unwrap_or_default(),
-            ..Location::default()
-        })
+        self.locs
+            .get_or_insert_with(loc, || Location::reusing(spare))
     }
 
     /// The initial value of `loc`.
@@ -524,17 +539,17 @@ impl ExecutionGraph {
         let t = thread.index();
         let mut view = match index.checked_sub(1) {
             Some(i) => self.porf[t][i as usize].clone(),
-            None => View::with_capacity(self.threads.len()),
+            None => View::empty(),
         };
         view.set_len(thread, index + 1);
         match *label {
             Label::Read(ReadLabel {
                 rf: Source::Write(w),
                 ..
-            }) => view.join(self.porf_view(w)),
+            }) => view.join(self.porf_prefix(w)),
             Label::Start {
                 spawned_by: Some(s),
-            } => view.join(self.porf_view(s)),
+            } => view.join(self.porf_prefix(s)),
             Label::Join { child } => {
                 if let Some(last) = self.porf.get(child.index()).and_then(|v| v.last()) {
                     view.join(last);
@@ -548,10 +563,6 @@ impl ExecutionGraph {
     /// The porf-prefix of `id` (itself included), as kept: [`ExecutionGraph::prefix`] without
     /// a copy.
     pub(crate) fn porf_prefix(&self, id: EventId) -> &View {
-        self.porf_view(id)
-    }
-
-    fn porf_view(&self, id: EventId) -> &View {
         &self.porf[id.thread.index()][id.index as usize]
     }
 
@@ -562,7 +573,7 @@ impl ExecutionGraph {
         for (t, evs) in self.threads.iter().enumerate() {
             porf[t].clear();
             for i in 0..evs.len() as u32 {
-                let mut view = View::with_capacity(self.threads.len());
+                let mut view = View::empty();
                 self.walk_prefix(&mut view, EventId::new(ThreadId(t as u32), i));
                 porf[t].push(view);
             }
@@ -803,10 +814,10 @@ impl ExecutionGraph {
     /// The porf-prefix of `id`: every event before it in program order, reads-from, spawn and
     /// join order, itself included.
     pub fn prefix(&self, id: EventId) -> View {
-        let view = self.porf_view(id).clone();
+        let view = self.porf_prefix(id).clone();
         #[cfg(debug_assertions)]
         {
-            let mut walked = View::with_capacity(self.threads.len());
+            let mut walked = View::empty();
             self.walk_prefix(&mut walked, id);
             debug_assert!(view.same_events(&walked), "kept prefix of {id:?} is stale");
         }
@@ -854,7 +865,7 @@ impl ExecutionGraph {
     /// The events added no later than `id` (TruSt's `preds`).
     pub fn added_up_to(&self, id: EventId) -> View {
         let limit = self.event(id).stamp;
-        let mut view = View::with_capacity(self.threads.len());
+        let mut view = View::empty();
         for (t, evs) in self.threads.iter().enumerate() {
             let n = evs.partition_point(|e| e.stamp <= limit);
             view.set_len(ThreadId(t as u32), n as u32);
@@ -869,17 +880,14 @@ impl ExecutionGraph {
             evs.truncate(n);
             porf.truncate(n);
         }
-        let mut slots = self.threads.len();
-        while slots > 0 && self.threads[slots - 1].is_empty() {
-            slots -= 1;
-        }
-        self.set_thread_slots(slots);
+        self.drop_empty_trailing_threads();
         self.retain_co();
         self.next_stamp = stamp + 1;
     }
 
-    /// Makes `out` a copy of this graph holding only the events in `view`. `out`'s allocations are reused: exploration copies a graph for every
-    /// backward revisit, and recycling the copies it is done with saves most of that cost.
+    /// Makes `out` a copy of this graph holding only the events in `view`. `out`'s allocations
+    /// are reused: exploration copies a graph for every backward revisit, and recycling the
+    /// copies it is done with saves most of that cost.
     pub fn restrict_into(&self, view: &View, out: &mut ExecutionGraph) {
         let mut kept_threads = self.threads.len();
         while kept_threads > 0
@@ -914,10 +922,9 @@ impl ExecutionGraph {
             kept
         });
         for (loc, l) in self.locs.iter() {
-            let into = out.locs.get_or_insert_with(loc, || Location {
-                events: spare.pop().unwrap_or_default(),
-                ..Location::default()
-            });
+            let into = out
+                .locs
+                .get_or_insert_with(loc, || Location::reusing(spare));
             l.keep_into(exists, into);
         }
         // Stamps keep their values: only their order matters, and the kept ones stay distinct
@@ -944,11 +951,7 @@ impl ExecutionGraph {
             evs.truncate(index as usize);
             self.porf[thread.index()].truncate(index as usize);
         }
-        let mut slots = self.threads.len();
-        while slots > 0 && self.threads[slots - 1].is_empty() {
-            slots -= 1;
-        }
-        self.set_thread_slots(slots);
+        self.drop_empty_trailing_threads();
         self.retain_co();
     }
 
@@ -962,11 +965,6 @@ impl ExecutionGraph {
             l.retain(exists);
         }
         self.version = fresh_version();
-    }
-
-    /// The largest stamp in the graph, if any.
-    pub fn max_stamp(&self) -> Option<u32> {
-        self.next_stamp.checked_sub(1)
     }
 
     /// A canonical description of the graph (rf and co), used by tests to compare explorers.

@@ -19,13 +19,6 @@ impl View {
         View::default()
     }
 
-    /// The empty view, for a graph of `threads` threads (the room is fixed up to
-    /// [`crate::clock::INLINE_THREADS`] and grows past it on demand, so this is [`View::empty`]).
-    pub fn with_capacity(threads: usize) -> View {
-        let _ = threads;
-        View::default()
-    }
-
     /// How many events of `thread` the view holds.
     pub fn len(&self, thread: ThreadId) -> u32 {
         self.lens.get(thread.index())
