@@ -69,6 +69,27 @@ fn fetch_add_never_fails() {
 }
 
 #[test]
+fn typed_cell_accesses_work_on_real_threads() {
+    // A typed read and write of an `UnsafeCell` (the hooks of the compiler-consequence search
+    // must stand aside outside a model), handed over through a join.
+    let model = || {
+        let c = Arc::new(ravel::cell::UnsafeCell::new(0u32));
+        let c2 = c.clone();
+        let t = thread::spawn(move || {
+            c2.write(c2.read() + 1);
+            c2.write_bits(0xF0, 0x30);
+        });
+        t.join().unwrap();
+        assert_eq!(c.read(), 0x31);
+        assert_eq!(c.read_bits(0x0F), 1);
+    };
+    // SAFETY: the cell is written by one thread, read by the other after the join.
+    let outcome = unsafe { stress::run(model, Duration::from_millis(20)) }.unwrap();
+    assert!(outcome.runs >= 1);
+    assert_eq!(outcome.failures, 0, "{outcome:?}");
+}
+
+#[test]
 fn locks_condvars_and_scopes_work_on_real_threads() {
     let model = || {
         let state = Arc::new((Mutex::new(0u32), Condvar::new()));

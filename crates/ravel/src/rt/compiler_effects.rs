@@ -24,7 +24,7 @@
 //!   point, the livelock detector sees what the loop waits on, and ravel learns what memory held:
 //!   a register value that differs from it is what makes the consequence concrete.
 
-use super::context::{with_context, Context};
+use super::context::{try_with_context, with_context, Context};
 use super::perform;
 use ravel_core::event::{Loc, Op, OpResult, ReadMode, SourceSpan, ThreadId, WriteMode};
 use std::collections::HashMap;
@@ -283,7 +283,8 @@ fn store(cell: usize, init: u64, val: u64, span: SourceSpan) {
 /// Registers the access with the active search and answers the cell's initial value; `None`
 /// when no search runs or the execution is being torn down.
 fn prepare(cell: usize, memory: u64, span: SourceSpan) -> Option<u64> {
-    with_context(|ctx| {
+    // Outside a model (stress mode) no search runs: the caller accesses memory as usual.
+    try_with_context(|ctx| {
         if ctx.tearing_down.get() {
             return None;
         }
@@ -305,17 +306,19 @@ fn prepare(cell: usize, memory: u64, span: SourceSpan) -> Option<u64> {
         active.plan.record(|log| log.groups.note(first, span, None));
         Some(init)
     })
+    .flatten()
 }
 
 /// Runs `f` on the active search, unless the execution is being torn down meanwhile.
 fn with_active<R>(f: impl FnOnce(&Context, &mut Active) -> R) -> Option<R> {
-    with_context(|ctx| {
+    try_with_context(|ctx| {
         if ctx.tearing_down.get() {
             return None;
         }
         let mut slot = ctx.compiler_effects.borrow_mut();
         slot.as_mut().map(|active| f(ctx, active))
     })
+    .flatten()
 }
 
 fn thread_label(ctx: &Context, t: ThreadId) -> String {
