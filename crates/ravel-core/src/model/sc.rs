@@ -5,9 +5,8 @@
 //!
 //! A locked instruction performed write first ([`crate::graph::ReadKind::RmwAfterWrite`], x86
 //! litmus tests only, see [`super::X86Locked`]) is one herd7 `XCHG` or `LOCK ADD` instruction:
-//! program order does not
-//! order its two halves (herd's `po` relates instructions), and herd's `sc.cat` adds
-//! `empty(rmw ∩ (fre ; coe))` for them.
+//! program order does not order its two halves (herd's `po` relates instructions); herd's
+//! `sc.cat` adds `empty(rmw ∩ (fre ; coe))` for them, which [`super::X86Locked`] checks.
 //!
 //! After one event is added to a consistent graph (or given another choice), a cycle must pass
 //! through it. Nothing comes after it in its thread and nothing reads from it, so its only way
@@ -17,7 +16,6 @@
 //! answers that by a search that covers each thread as a suffix and each location as a suffix
 //! of its coherence order.
 
-use super::relation::{exchanges_atomic, exchanges_atomic_at};
 use super::MemoryModel;
 use crate::graph::{EventId, ExecutionGraph, Label, Source};
 
@@ -39,18 +37,11 @@ impl MemoryModel for SequentialConsistency {
     }
 
     fn is_consistent(&self, graph: &ExecutionGraph) -> bool {
-        RelationGraph::with_sc_order(graph, RelationGraph::is_acyclic) && exchanges_atomic(graph)
+        RelationGraph::with_sc_order(graph, RelationGraph::is_acyclic)
     }
 
     fn is_consistent_with(&self, graph: &ExecutionGraph, event: EventId) -> bool {
-        // Only a write can come between an exchange's halves in coherence (a new exchange read
-        // is checked in full).
-        let atomic = match graph.event(event).label {
-            Label::Write(w) => exchanges_atomic_at(graph, w.loc),
-            _ => true,
-        };
-        let answer =
-            atomic && acyclic_with(graph, event).unwrap_or_else(|| self.is_consistent(graph));
+        let answer = acyclic_with(graph, event).unwrap_or_else(|| self.is_consistent(graph));
         debug_assert_eq!(
             answer,
             self.is_consistent(graph),

@@ -24,10 +24,11 @@
 //!   the join.
 //! * Atomicity is checked as `empty(rmw ∩ (fr ; co))`, equivalent under uniproc.
 //! * A locked instruction performed write first ([`ReadKind::RmwAfterWrite`], x86 litmus tests
-//!   only, see [`super::X86Locked`]) is herd's `XCHG` or `LOCK ADD`: its two halves are locked accesses that `po` does
-//!   not order, and atomicity is herd's `empty(rmw ∩ (fre ; coe))`.
+//!   only, see [`super::X86Locked`]) is herd's `XCHG` or `LOCK ADD`: its two halves are locked
+//!   accesses that `po` does not order, and atomicity is herd's `empty(rmw ∩ (fre ; coe))`,
+//!   which [`super::X86Locked`] checks.
 
-use super::relation::{exchanges_atomic, EventTable, Rel};
+use super::relation::{EventTable, Rel};
 use super::MemoryModel;
 use crate::event::{FenceMode, WriteMode};
 use crate::graph::{ExecutionGraph, Label, ReadKind};
@@ -79,7 +80,7 @@ fn is_full_fence(l: &Label) -> bool {
 impl Scratch {
     fn consistent(&mut self, graph: &ExecutionGraph) -> bool {
         self.ev.fill(graph);
-        if !self.ev.rmw_atomic(graph) || !exchanges_atomic(graph) {
+        if !self.ev.rmw_atomic(graph) {
             return false;
         }
         let ev = &self.ev;
