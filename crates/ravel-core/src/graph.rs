@@ -164,6 +164,17 @@ pub enum Label {
     Finish,
 }
 
+impl Label {
+    /// The location a read or a write accesses.
+    pub fn loc(&self) -> Option<Loc> {
+        match self {
+            Label::Read(r) => Some(r.loc),
+            Label::Write(w) => Some(w.loc),
+            _ => None,
+        }
+    }
+}
+
 /// One event with its bookkeeping.
 #[derive(Clone, Copy, Debug)]
 pub struct Event {

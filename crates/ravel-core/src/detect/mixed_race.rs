@@ -78,10 +78,8 @@ impl ExecutionAnalysis for MixedRaceDetector {
         let mut non_atomic = Vec::new();
         let mut atomic = Vec::new();
         for (_, e) in graph.events() {
-            let loc = match &e.label {
-                Label::Read(r) => r.loc,
-                Label::Write(w) => w.loc,
-                _ => continue,
+            let Some(loc) = e.label.loc() else {
+                continue;
             };
             if is_non_atomic(&e.label) {
                 non_atomic.push(loc);
@@ -94,14 +92,9 @@ impl ExecutionAnalysis for MixedRaceDetector {
             return None;
         }
         let (a, b) = Rc11::data_race(graph)?;
-        let loc_of = |e: EventId| match &graph.event(e).label {
-            Label::Read(r) => Some(r.loc),
-            Label::Write(w) => Some(w.loc),
-            _ => None,
-        };
         // The first race RC11 finds may lie elsewhere (two split parts); this detector then
         // leaves the execution to the others.
-        if !loc_of(a).is_some_and(mixed) {
+        if !graph.event(a).label.loc().is_some_and(mixed) {
             return None;
         }
         Some(Finding {

@@ -397,11 +397,7 @@ impl Engine<'_> {
         self.run.next_fresh = 1 + self
             .graph
             .events()
-            .filter_map(|(_, e)| match e.label {
-                Label::Read(r) => Some(r.loc.0),
-                Label::Write(w) => Some(w.loc.0),
-                _ => None,
-            })
+            .filter_map(|(_, e)| e.label.loc().map(|l| l.0))
             .max()
             .unwrap_or(0);
         let result = self

@@ -109,14 +109,6 @@ thread_local! {
     static CHECKER: std::cell::RefCell<Checker> = std::cell::RefCell::new(Checker::default());
 }
 
-fn loc_of(l: &Label) -> Option<Loc> {
-    match l {
-        Label::Read(r) => Some(r.loc),
-        Label::Write(w) => Some(w.loc),
-        _ => None,
-    }
-}
-
 /// Whether `hb` equals porf in `graph`: no SC access and no fence (so no `psc` either), and
 /// every read of another thread's write is an acquire read of a release write, so that every
 /// such `rf` edge is an `sw` edge (the write heads its own release sequence). Mutex-based
@@ -328,7 +320,7 @@ impl Checker {
         before: impl Fn(EventId) -> bool,
     ) -> bool {
         let label = graph.event(event).label;
-        let Some(loc) = loc_of(&label) else {
+        let Some(loc) = label.loc() else {
             return true;
         };
         self.size_positions(graph);
@@ -383,9 +375,9 @@ impl Checker {
             if !is_sc(&e.label) {
                 continue;
             }
-            let loc = loc_of(&e.label);
+            let loc = e.label.loc();
             let events = graph.thread_events(id.thread);
-            let other = |j: &usize| loc_of(&events[*j].label) != loc;
+            let other = |j: &usize| events[*j].label.loc() != loc;
             self.sc.push(id);
             self.after_other.push(
                 (id.index as usize + 1..events.len())
@@ -418,7 +410,7 @@ impl Checker {
             return true;
         }
         let (lx, ly) = (graph.event(x).label, graph.event(y).label);
-        if loc_of(&lx) == loc_of(&ly) {
+        if lx.loc() == ly.loc() {
             if self.views.hb_before(x, y) {
                 return true;
             }
@@ -536,14 +528,14 @@ impl Checker {
         }
         let accesses: Vec<(EventId, Label)> = graph
             .events()
-            .filter(|(_, e)| loc_of(&e.label).is_some())
+            .filter(|(_, e)| e.label.loc().is_some())
             .map(|(id, e)| (id, e.label))
             .collect();
         for (k, &(a, la)) in accesses.iter().enumerate() {
             for &(b, lb) in &accesses[k + 1..] {
                 let write = matches!(la, Label::Write(_)) || matches!(lb, Label::Write(_));
                 if a.thread == b.thread
-                    || loc_of(&la) != loc_of(&lb)
+                    || la.loc() != lb.loc()
                     || !write
                     || (is_atomic(&la) && is_atomic(&lb))
                     || self.views.hb_before(a, b)

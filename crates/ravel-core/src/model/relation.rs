@@ -199,11 +199,7 @@ impl EventTable {
 
     /// The location an event accesses, if it is a read or a write.
     pub(crate) fn loc(&self, i: usize) -> Option<Loc> {
-        match self.labels[i] {
-            Label::Read(r) => Some(r.loc),
-            Label::Write(w) => Some(w.loc),
-            _ => None,
-        }
+        self.labels[i].loc()
     }
 
     /// Whether `i` is a write.
