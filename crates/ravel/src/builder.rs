@@ -297,14 +297,13 @@ impl Builder {
         plan: &Arc<crate::rt::compiler_effects::Plan>,
         f: &(dyn Fn() + Sync),
     ) -> ravel_core::report::Outcome {
+        // The strategy and the (absent) shard are arguments of `explore_once`, and only
+        // `explore` looks at `compiler_effects`: the other settings are the search's own.
         let search = Builder {
-            strategy: strategy.clone(),
             max_executions: Some(budget),
             preemption_bound: None,
             keep_going: true,
-            compiler_effects: false,
             workers: Some(1),
-            shard: None,
             ..self.clone()
         };
         search.explore_once(&strategy, None, Some(plan), f).0

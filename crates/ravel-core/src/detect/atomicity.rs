@@ -528,10 +528,11 @@ impl AtomicityDetector {
             if !acc.write || acc.rmw || read.write || read.rmw {
                 continue;
             }
-            if self.publishes_between(r, w) {
+            // The cheap test first: most pairs have no unseen write between them.
+            let Some(between) = self.unseen_write_between(graph, r, w) else {
                 continue;
-            }
-            if let Some(between) = self.unseen_write_between(graph, r, w) {
+            };
+            if !self.publishes_between(r, w) {
                 return Some(self.lost_update_finding(trace, r, between, w));
             }
         }

@@ -518,7 +518,9 @@ impl Engine<'_> {
         if let ReadKind::Cas { weak: true, .. } = r.kind {
             self.run.thread(t).last_spurious_cas = r.spurious.then_some((loc, r.rf));
         }
-        let choice = self.executed_position(loc, r.rf) * 2 + u32::from(r.spurious);
+        // The source's place in coherence order, for spin-loop progress and for the token.
+        let version = self.graph.co_position(loc, r.rf);
+        let choice = self.executed_position(loc, r.rf, Some(version)) * 2 + u32::from(r.spurious);
         self.run.token.push_data(choice);
         let value = self.graph.value_of(loc, r.rf);
         if self.config.model.exchanges_write_first() {
@@ -545,13 +547,13 @@ impl Engine<'_> {
             }
         }
         run.clock.tick(t);
-        let version = self.graph.co_position(loc, r.rf);
         self.run.thread(t).iteration_reads.push((loc, version));
         Ok((id, value))
     }
 
-    /// Position of `src` among the writes to `loc` re-executed so far (what a token records).
-    fn executed_position(&self, loc: Loc, src: Source) -> u32 {
+    /// Position of `src` among the writes to `loc` re-executed so far (what a token records),
+    /// given its place in coherence order if the caller knows it.
+    fn executed_position(&self, loc: Loc, src: Source, position: Option<usize>) -> u32 {
         let counted = || match src {
             Source::Init => 0,
             Source::Write(w) => {
@@ -567,7 +569,7 @@ impl Engine<'_> {
         };
         if self.run.replay_over {
             // Every event of the graph has been executed: the position in coherence order.
-            let position = self.graph.co_position(loc, src) as u32;
+            let position = position.unwrap_or_else(|| self.graph.co_position(loc, src)) as u32;
             debug_assert_eq!(position, counted());
             return position;
         }
@@ -823,7 +825,7 @@ impl Engine<'_> {
         };
         self.run.thread(t).replay_pos += 1;
         if !rmw {
-            let placed = self.executed_position(loc, Source::Write(id)) - 1;
+            let placed = self.executed_position(loc, Source::Write(id), None) - 1;
             self.run.token.push_data(placed);
         }
         let rf_msg = if rmw {

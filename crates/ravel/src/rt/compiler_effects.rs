@@ -88,8 +88,6 @@ pub(crate) struct SearchLog {
     pub(crate) groups: SiteGroups,
     /// The first read that showed the transformation (see [`Observation`]).
     pub(crate) observation: Option<Observation>,
-    /// How many reads did.
-    pub(crate) observations: u64,
     /// How many scratch stores were made.
     pub(crate) scratch_stores: u64,
 }
@@ -395,7 +393,6 @@ impl Active {
                 steps: state.steps.clone(),
             };
             self.plan.record(|log| {
-                log.observations += 1;
                 log.observation.get_or_insert(observation);
             });
         }
