@@ -5,7 +5,7 @@
 //! found (for litmus tests: herd's verdict on the whole).
 
 use crate::args::MergeArgs;
-use ravel::shard_output::{merge, shard_dir, MergedResult, ShardResult};
+use ravel::shard_output::{merge, parse_shard_line, shard_dir, MergedResult, ShardResult};
 use ravel_litmus::{merge_parts, render_json, render_text, LitmusPart, MergedLitmus};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -18,14 +18,8 @@ pub fn run(args: &MergeArgs) -> ExitCode {
     } else {
         args.paths.clone()
     };
-    let merged = load(&paths).and_then(|(results, parts)| {
-        let runs = if results.is_empty() {
-            Vec::new()
-        } else {
-            merge(&results).map_err(|e| e.0)?
-        };
-        Ok((runs, merge_parts(&parts)?))
-    });
+    let merged = load(&paths)
+        .and_then(|(results, parts)| Ok((merge(&results).map_err(|e| e.0)?, merge_parts(&parts)?)));
     match merged {
         Ok((merged, litmus)) => {
             if args.json {
@@ -151,13 +145,8 @@ fn read(
                 .map_err(|e| format!("{}: expected a litmus shard part: {e}", at(1)))?;
             parts.push(part);
         } else {
-            let result = serde_json::from_value(value).map_err(|e| {
-                format!(
-                    "{}: expected a ravel shard result (one JSON object per line): {e}",
-                    at(1)
-                )
-            })?;
-            results.push(result);
+            let origin = file.display().to_string();
+            results.push(parse_shard_line(&origin, i + 1, line).map_err(|e| e.0)?);
         }
     }
     Ok(())

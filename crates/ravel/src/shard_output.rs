@@ -161,16 +161,23 @@ pub fn parse_shard_file(origin: &str, text: &str) -> Result<Vec<ShardResult>, Me
     text.lines()
         .enumerate()
         .filter(|(_, line)| !line.trim().is_empty())
-        .map(|(i, line)| {
-            serde_json::from_str(line).map_err(|e| {
-                MergeError(format!(
-                    "{origin}:{}:{}: expected a ravel shard result (one JSON object per line): {e}",
-                    i + 1,
-                    e.column()
-                ))
-            })
-        })
+        .map(|(i, line)| parse_shard_line(origin, i + 1, line))
         .collect()
+}
+
+/// One line of a shard file (`line_number` from 1, for the error).
+pub fn parse_shard_line(
+    origin: &str,
+    line_number: usize,
+    line: &str,
+) -> Result<ShardResult, MergeError> {
+    serde_json::from_str(line).map_err(|e| {
+        MergeError(format!(
+            "{origin}:{line_number}:{}: expected a ravel shard result (one JSON object per \
+             line): {e}",
+            e.column()
+        ))
+    })
 }
 
 /// Adds up the parts of each exploration.
