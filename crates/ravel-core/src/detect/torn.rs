@@ -196,12 +196,15 @@ impl TornReadDetector {
             let access = self.open[t].as_ref().expect("opened above");
             (access.cell, access.write_index)
         };
-        self.cell_of.entry(e.loc).or_insert(cell);
-        let names = self.part_locs.entry(cell).or_default();
-        if names.len() < usize::from(e.part.count()) {
-            names.resize(usize::from(e.part.count()), None);
+        if let std::collections::hash_map::Entry::Vacant(slot) = self.cell_of.entry(e.loc) {
+            // A part location belongs to one cell for the whole execution: named once.
+            slot.insert(cell);
+            let names = self.part_locs.entry(cell).or_default();
+            if names.len() < usize::from(e.part.count()) {
+                names.resize(usize::from(e.part.count()), None);
+            }
+            names[usize::from(e.part.index())] = Some(e.loc);
         }
-        names[usize::from(e.part.index())] = Some(e.loc);
         self.check_race(e, cell, clock);
         let access = self.open[t].as_mut().expect("opened above");
         access.done |= bit;
