@@ -9,6 +9,7 @@ use crate::event::{
     FenceMode, Loc, ReadMode, RmwKind, RmwUpdate, SourceSpan, ThreadId, Value, WriteMode,
 };
 use crate::loc_table::LocTable;
+use crate::porf::{Prefix, ThreadPrefixes};
 use crate::view::View;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -294,13 +295,13 @@ pub struct ExecutionGraph {
     /// How many times the last read of a thread changed what it reads (which keeps the
     /// version), and the last read that did.
     rf_changes: (u64, EventId),
-    /// Per thread and event, its porf-prefix (itself included), kept up to date as events are
-    /// added and reads change what they read: exploration asks for a new event's prefix at every
-    /// read and write, and walking the graph each time was a tenth of the engine's time.
-    porf: Vec<Vec<View>>,
+    /// Per thread, its events' porf-prefixes (themselves included), kept up to date as events
+    /// are added and reads change what they read: exploration asks for a new event's prefix at
+    /// every read and write, and walking the graph each time was a tenth of the engine's time.
+    porf: Vec<ThreadPrefixes>,
     /// The event and prefix lists of threads removed from the graph, reused for threads added
     /// later: exploration removes and re-adds threads at every revisit and every execution.
-    spare: Vec<(Vec<Event>, Vec<View>)>,
+    spare: Vec<(Vec<Event>, ThreadPrefixes)>,
     /// The event lists of locations removed from the graph, reused for locations added later:
     /// programs that build their objects afresh in every execution number them anew.
     spare_locations: Vec<Vec<EventId>>,
@@ -497,8 +498,10 @@ impl ExecutionGraph {
         if self.threads.len() <= t {
             self.set_thread_slots(t + 1);
         }
-        let view = self.porf_at(thread, self.threads[t].len() as u32, &label);
-        self.porf[t].push(view);
+        let index = self.threads[t].len() as u32;
+        if let Some(view) = self.prefix_entry(thread, index, &label) {
+            self.porf[t].push(index, view);
+        }
         if self.next_stamp == u32::MAX {
             self.renumber_stamps();
         }
@@ -543,38 +546,48 @@ impl ExecutionGraph {
         }
     }
 
-    /// The porf-prefix of the event with `label` at `index` of `thread` (about to be added, or a
-    /// read whose source changed): its predecessor's prefix, itself, and what it reads from,
-    /// was spawned by or joined.
-    fn porf_at(&self, thread: ThreadId, index: u32, label: &Label) -> View {
-        let t = thread.index();
-        let mut view = match index.checked_sub(1) {
-            Some(i) => self.porf[t][i as usize].clone(),
-            None => View::empty(),
-        };
-        view.set_len(thread, index + 1);
-        match *label {
+    /// The prefix entry ([`crate::porf`]) of the event with `label` at `index` of `thread`
+    /// (about to be added, or a read whose source changed), if it needs one: its predecessor's
+    /// prefix, itself, and what it reads from, was spawned by or joined, when that lies outside
+    /// the predecessor's prefix.
+    fn prefix_entry(&self, thread: ThreadId, index: u32, label: &Label) -> Option<View> {
+        let beyond = match *label {
             Label::Read(ReadLabel {
                 rf: Source::Write(w),
                 ..
-            }) => view.join(self.porf_prefix(w)),
+            }) => w,
             Label::Start {
                 spawned_by: Some(s),
-            } => view.join(self.porf_prefix(s)),
+            } => s,
             Label::Join { child } => {
-                if let Some(last) = self.porf.get(child.index()).and_then(|v| v.last()) {
-                    view.join(last);
+                let len = self.thread_len(child);
+                if len == 0 {
+                    return None;
                 }
+                EventId::new(child, len - 1)
             }
-            _ => {}
-        }
-        view
+            _ => return None,
+        };
+        let mut view = match index.checked_sub(1) {
+            Some(before) => {
+                let before = self.porf[thread.index()].prefix(thread, before);
+                // Already in the predecessor's prefix, then so is all of its own.
+                if before.contains(beyond) {
+                    return None;
+                }
+                before.to_view()
+            }
+            None => View::empty(),
+        };
+        view.set_len(thread, index + 1);
+        self.porf_prefix(beyond).join_into(&mut view);
+        Some(view)
     }
 
     /// The porf-prefix of `id` (itself included), as kept: [`ExecutionGraph::prefix`] without
     /// a copy.
-    pub(crate) fn porf_prefix(&self, id: EventId) -> &View {
-        &self.porf[id.thread.index()][id.index as usize]
+    pub(crate) fn porf_prefix(&self, id: EventId) -> Prefix<'_> {
+        self.porf[id.thread.index()].prefix(id.thread, id.index)
     }
 
     /// Recomputes every porf-prefix by walking the graph: after a read that is not its thread's
@@ -582,11 +595,17 @@ impl ExecutionGraph {
     fn rebuild_porf(&mut self) {
         let mut porf = std::mem::take(&mut self.porf);
         for (t, evs) in self.threads.iter().enumerate() {
+            let thread = ThreadId(t as u32);
             porf[t].clear();
+            let mut before = View::empty();
             for i in 0..evs.len() as u32 {
                 let mut view = View::empty();
-                self.walk_prefix(&mut view, EventId::new(ThreadId(t as u32), i));
-                porf[t].push(view);
+                self.walk_prefix(&mut view, EventId::new(thread, i));
+                before.set_len(thread, i + 1);
+                if !view.same_events(&before) {
+                    porf[t].push(i, view.clone());
+                    before = view;
+                }
             }
         }
         self.porf = porf;
@@ -716,8 +735,11 @@ impl ExecutionGraph {
         }
         if last {
             let label = self.event(read).label;
-            self.porf[read.thread.index()][read.index as usize] =
-                self.porf_at(read.thread, read.index, &label);
+            let prefixes = &mut self.porf[read.thread.index()];
+            prefixes.truncate(read.index);
+            if let Some(view) = self.prefix_entry(read.thread, read.index, &label) {
+                self.porf[read.thread.index()].push(read.index, view);
+            }
         } else {
             self.rebuild_porf();
         }
@@ -825,7 +847,7 @@ impl ExecutionGraph {
     /// The porf-prefix of `id`: every event before it in program order, reads-from, spawn and
     /// join order, itself included.
     pub fn prefix(&self, id: EventId) -> View {
-        let view = self.porf_prefix(id).clone();
+        let view = self.porf_prefix(id).to_view();
         #[cfg(debug_assertions)]
         {
             let mut walked = View::empty();
@@ -889,7 +911,7 @@ impl ExecutionGraph {
         for (evs, porf) in self.threads.iter_mut().zip(&mut self.porf) {
             let n = evs.partition_point(|e| e.stamp <= stamp);
             evs.truncate(n);
-            porf.truncate(n);
+            porf.truncate(n as u32);
         }
         self.drop_empty_trailing_threads();
         self.retain_co();
@@ -916,10 +938,7 @@ impl ExecutionGraph {
             kept.reserve(evs.len());
             kept.extend_from_slice(&evs[..n]);
             // A kept event's prefix is kept too (`view` is porf-closed), so its view holds.
-            let kept_views = &mut out.porf[t];
-            kept_views.clear();
-            kept_views.reserve(evs.len());
-            kept_views.extend_from_slice(&self.porf[t][..n]);
+            out.porf[t].copy_prefix_of(&self.porf[t], n as u32);
         }
         let threads = &out.threads;
         let exists =
@@ -960,7 +979,7 @@ impl ExecutionGraph {
     pub fn truncate_thread(&mut self, thread: ThreadId, index: u32) {
         if let Some(evs) = self.threads.get_mut(thread.index()) {
             evs.truncate(index as usize);
-            self.porf[thread.index()].truncate(index as usize);
+            self.porf[thread.index()].truncate(index);
         }
         self.drop_empty_trailing_threads();
         self.retain_co();

@@ -12,6 +12,7 @@ pub mod explore;
 pub mod graph;
 pub mod loc_table;
 pub mod model;
+mod porf;
 pub mod report;
 mod thread_counts;
 pub mod view;

@@ -71,9 +71,20 @@ fn main() {
         }
     };
     let body: &'static (dyn Fn() + Sync + Send) = Box::leak(body);
+    // `PROFILE_RANDOM=N` samples N random executions per repetition instead of exploring.
+    let random: Option<u64> = std::env::var("PROFILE_RANDOM")
+        .ok()
+        .map(|n| n.parse().expect("a count"));
     let mut executions = 0;
     for _ in 0..repeat {
-        executions += Builder::new().workers(1).explore(body).executions();
+        let builder = Builder::new().workers(1);
+        let builder = match random {
+            Some(n) => builder
+                .strategy(ravel::Strategy::Random { seed: 1 })
+                .max_executions(n),
+            None => builder,
+        };
+        executions += builder.explore(body).executions();
     }
     println!("{executions} executions");
 }
