@@ -9,7 +9,7 @@ use crate::event::{
     CellShape, FenceMode, Loc, Op, OpResult, ReadMode, RmwKind, RmwUpdate, SourceSpan, SplitPart,
     ThreadId, Value, WriteMode,
 };
-use crate::graph::{EventId, Label, ReadKind, ReadLabel, Source, WriteLabel};
+use crate::graph::{EventId, ExecutionGraph, Label, ReadKind, ReadLabel, Source, WriteLabel};
 use crate::report::Report;
 use crate::view::View;
 use smallvec::SmallVec;
@@ -865,12 +865,13 @@ impl Engine<'_> {
 
     /// Whether the write `write`, just placed, lies strictly between the write an exchange's read
     /// reads and that exchange's write half ([`crate::model::X86Locked`]), for an exchange whose
-    /// read `write` may revisit (outside `prefix`, the write's porf-prefix). Such a placement is
+    /// read `write` may revisit (outside the write's porf-prefix). Such a placement is
     /// inconsistent, but revisiting the read to read `write` repairs it: as with two
     /// read-modify-writes of one write (TruSt's treatment), the placement is explored only for
     /// its revisits.
-    fn splits_revisitable_exchange(&self, loc: Loc, write: EventId, prefix: &View) -> bool {
+    fn splits_revisitable_exchange(&self, loc: Loc, write: EventId) -> bool {
         let g = &self.graph;
+        let prefix = g.porf_prefix(write);
         let at = g.co_position(loc, Source::Write(write));
         g.reads_of(loc).iter().any(|&read| {
             let Some(partner) = g.exchange_partner(read) else {
@@ -925,35 +926,17 @@ impl Engine<'_> {
         // depends on, nor before the write a read it depends on read.
         let porf_floor = self.config.model.reads_respect_porf() && !latest_only;
         let optimal = matches!(self.mode, Mode::Optimal(_));
-        let mut before = if porf_floor || optimal {
+        let before = if porf_floor {
             self.graph.prefix(EventId::new(t, id.index - 1))
         } else {
             View::empty()
         };
         let floor = if porf_floor {
-            let order = self.graph.co_order(loc);
-            let mut floor = order
-                .iter()
-                .rposition(|&w| before.contains(w))
-                .map_or(0, |p| p + 1);
-            for &other in self.graph.reads_of(loc) {
-                if before.contains(other) {
-                    floor = floor.max(self.graph.co_position(loc, self.graph.read(other).rf));
-                }
-            }
-            floor
+            placement_floor(&self.graph, loc, |e| before.contains(e))
         } else if !latest_only {
             // Coherence: a write goes after every write, and every write read, that happens
             // before it.
-            let hb = self.happened_before(t);
-            let order = self.graph.co_order(loc);
-            let mut floor = order.iter().rposition(|&w| hb(w)).map_or(0, |p| p + 1);
-            for &other in self.graph.reads_of(loc) {
-                if hb(other) {
-                    floor = floor.max(self.graph.co_position(loc, self.graph.read(other).rf));
-                }
-            }
-            floor
+            placement_floor(&self.graph, loc, self.happened_before(t))
         } else {
             0
         };
@@ -983,7 +966,7 @@ impl Engine<'_> {
             self.graph.co_insert_after(loc, id, after);
             if self.config.model.is_consistent_with(&self.graph, id) {
                 placements.push(after);
-            } else if optimal && self.splits_revisitable_exchange(loc, id, &before) {
+            } else if optimal && self.splits_revisitable_exchange(loc, id) {
                 tentative.push(after);
             }
             self.graph.co_remove(loc, id);
@@ -1008,9 +991,7 @@ impl Engine<'_> {
         self.graph.co_insert_after(loc, id, chosen);
         self.graph.event_mut(id).added_max = self.graph.co_max(loc) == Source::Write(id);
         if let Mode::Optimal(revisits) = &mut self.mode {
-            // A write reads nothing: its prefix is its predecessor's plus itself.
-            before.set_len(t, id.index + 1);
-            revisits.add_backward_revisits_with(&self.graph, id, &before);
+            revisits.add_backward_revisits(&self.graph, id);
         }
         Ok(id)
     }
@@ -1042,4 +1023,23 @@ impl Engine<'_> {
             ),
         }
     }
+}
+
+/// The first coherence placement (a source position) a new write to `loc` may take: after every
+/// write to `loc` in `prior`, and after every write that a read of `loc` in `prior` reads from.
+/// One backward pass over the coherence order, instead of a position search per read.
+fn placement_floor(g: &ExecutionGraph, loc: Loc, prior: impl Fn(EventId) -> bool) -> usize {
+    let read_sources: SmallVec<[EventId; 8]> = g
+        .reads_of(loc)
+        .iter()
+        .filter(|&&r| prior(r))
+        .filter_map(|&r| match g.read(r).rf {
+            Source::Write(w) => Some(w),
+            Source::Init => None,
+        })
+        .collect();
+    g.co_order(loc)
+        .iter()
+        .rposition(|&w| prior(w) || read_sources.contains(&w))
+        .map_or(0, |p| p + 1)
 }

@@ -21,6 +21,7 @@ use crate::event::ThreadId;
 use crate::graph::{EventId, ExecutionGraph, Label, ReadKind, Source, WriteLabel};
 use crate::model::MemoryModel;
 use crate::view::View;
+use smallvec::SmallVec;
 use std::sync::Arc;
 
 /// An alternative still to explore.
@@ -187,18 +188,8 @@ impl Revisits {
 
     /// Pushes a backward revisit for every earlier read that `write` may revisit.
     pub(crate) fn add_backward_revisits(&mut self, g: &ExecutionGraph, write: EventId) {
-        let prefix = g.prefix(write);
-        self.add_backward_revisits_with(g, write, &prefix);
-    }
-
-    /// [`Revisits::add_backward_revisits`] when the write's porf-prefix is already known.
-    pub(crate) fn add_backward_revisits_with(
-        &mut self,
-        g: &ExecutionGraph,
-        write: EventId,
-        prefix: &View,
-    ) {
         let w = *g.write(write);
+        let prefix = g.porf_prefix(write);
         let own_read = w.rmw.then(|| EventId::new(write.thread, write.index - 1));
         // Between two read-modify-writes of the same write, only reads added before the other
         // one may be revisited (GenMC's "pending RMW" rule).
@@ -209,7 +200,8 @@ impl Revisits {
                 .map(|o| g.event(o).stamp)
                 .max()
         });
-        let mut loads: Vec<EventId> = g
+        // Most writes have no read to revisit, and the rest few: no allocation for them.
+        let mut loads: SmallVec<[EventId; 8]> = g
             .reads_of(w.loc)
             .iter()
             .copied()
@@ -223,7 +215,7 @@ impl Revisits {
         loads.sort_by_key(|&r| std::cmp::Reverse(g.event(r).stamp));
         for read in loads {
             let mut keep = g.added_up_to(read);
-            keep.join(prefix);
+            prefix.join_into(&mut keep);
             if is_maximal_extension(g, read, write, &keep) {
                 self.push(WorkItem::Backward { read, write });
             }
