@@ -174,6 +174,15 @@ impl Label {
             _ => None,
         }
     }
+
+    /// Whether this is a non-atomic read or write.
+    pub fn is_non_atomic(&self) -> bool {
+        match self {
+            Label::Read(r) => r.mode == ReadMode::NonAtomic,
+            Label::Write(w) => w.mode == WriteMode::NonAtomic,
+            _ => false,
+        }
+    }
 }
 
 /// One event with its bookkeeping.
@@ -295,6 +304,9 @@ pub struct ExecutionGraph {
     /// How many times the last read of a thread changed what it reads (which keeps the
     /// version), and the last read that did.
     rf_changes: (u64, EventId),
+    /// A non-atomic read or write was added since the graph was last cleared (it may have been
+    /// removed since): detectors of mixed accesses skip the graphs without any, unread.
+    non_atomic_added: bool,
     /// Per thread, its events' porf-prefixes (themselves included), kept up to date as events
     /// are added and reads change what they read: exploration asks for a new event's prefix at
     /// every read and write, and walking the graph each time was a tenth of the engine's time.
@@ -327,6 +339,7 @@ impl Default for ExecutionGraph {
             next_stamp: 0,
             version: fresh_version(),
             rf_changes: (0, EventId::new(ThreadId::MAIN, 0)),
+            non_atomic_added: false,
             porf: Vec::new(),
             spare: Vec::new(),
             spare_locations: Vec::new(),
@@ -343,6 +356,7 @@ impl Clone for ExecutionGraph {
             next_stamp: self.next_stamp,
             version: fresh_version(),
             rf_changes: self.rf_changes,
+            non_atomic_added: self.non_atomic_added,
             porf: self.porf.clone(),
             spare: Vec::new(),
             spare_locations: Vec::new(),
@@ -382,6 +396,7 @@ impl ExecutionGraph {
         self.next_stamp = 0;
         self.version = fresh_version();
         self.rf_changes = (0, EventId::new(ThreadId::MAIN, 0));
+        self.non_atomic_added = false;
     }
 
     /// Makes the graph have exactly `n` thread slots: new ones empty (reusing the lists of
@@ -507,6 +522,7 @@ impl ExecutionGraph {
         }
         let stamp = self.next_stamp;
         self.next_stamp += 1;
+        self.non_atomic_added |= label.is_non_atomic();
         if let Label::Read(r) = label {
             let index = self.threads[t].len() as u32;
             self.location_mut(r.loc)
@@ -825,6 +841,12 @@ impl ExecutionGraph {
         self.rf_changes
     }
 
+    /// False when the graph certainly holds no non-atomic read or write (true may be stale: one
+    /// was added, and perhaps removed since).
+    pub fn may_hold_non_atomic(&self) -> bool {
+        self.non_atomic_added
+    }
+
     /// The successful read-modify-write reads of `loc` that read from `src`.
     pub fn exclusive_readers(&self, loc: Loc, src: Source) -> impl Iterator<Item = EventId> + '_ {
         let value = self.value_of(loc, src);
@@ -962,6 +984,7 @@ impl ExecutionGraph {
         out.next_stamp = self.next_stamp;
         out.version = fresh_version();
         out.rf_changes = self.rf_changes;
+        out.non_atomic_added = self.non_atomic_added;
     }
 
     /// Marks the events in `view` as no longer revisitable (TruSt: the prefix of a write that

@@ -33,14 +33,6 @@ impl MixedRaceDetector {
     }
 }
 
-fn is_non_atomic(label: &Label) -> bool {
-    match label {
-        Label::Read(r) => r.mode == ReadMode::NonAtomic,
-        Label::Write(w) => w.mode == WriteMode::NonAtomic,
-        _ => false,
-    }
-}
-
 fn describe(graph: &ExecutionGraph, e: EventId) -> Access {
     let event = graph.event(e);
     let operation = match &event.label {
@@ -69,8 +61,8 @@ impl ExecutionAnalysis for MixedRaceDetector {
 
     fn check(&mut self, graph: &ExecutionGraph, _trace: &[TraceStep]) -> Option<Finding> {
         // Most executions have no non-atomic access to a graph location: answer without
-        // allocating.
-        if !graph.events().any(|(_, e)| is_non_atomic(&e.label)) {
+        // reading the graph, or without allocating.
+        if !graph.may_hold_non_atomic() || !graph.events().any(|(_, e)| e.label.is_non_atomic()) {
             return None;
         }
         // Only locations accessed both ways: locations only ever accessed non-atomically (the
@@ -81,7 +73,7 @@ impl ExecutionAnalysis for MixedRaceDetector {
             let Some(loc) = e.label.loc() else {
                 continue;
             };
-            if is_non_atomic(&e.label) {
+            if e.label.is_non_atomic() {
                 non_atomic.push(loc);
             } else {
                 atomic.push(loc);

@@ -844,13 +844,13 @@ impl Engine<'_> {
             crate::clock::VectorClock::new()
         } else {
             let mut m = run.release_fence.clone().unwrap_or_default();
-            if let Some(l) = run.last_release.get(&loc) {
+            if let Some(l) = run.last_release.get(loc) {
                 m.join(l);
             }
             m
         };
         if mode.is_release() {
-            run.last_release.insert(loc, run.clock.clone());
+            run.last_release.set(loc, &run.clock);
         }
         if let Some(r) = rf_msg {
             msg.join(&r);
