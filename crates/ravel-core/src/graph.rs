@@ -514,8 +514,8 @@ impl ExecutionGraph {
             self.set_thread_slots(t + 1);
         }
         let index = self.threads[t].len() as u32;
-        if let Some(view) = self.prefix_entry(thread, index, &label) {
-            self.porf[t].push(index, view);
+        if let Some(beyond) = self.depends_beyond_thread(&label) {
+            self.add_prefix_entry(thread, index, beyond);
         }
         if self.next_stamp == u32::MAX {
             self.renumber_stamps();
@@ -562,34 +562,38 @@ impl ExecutionGraph {
         }
     }
 
-    /// The prefix entry ([`crate::porf`]) of the event with `label` at `index` of `thread`
-    /// (about to be added, or a read whose source changed), if it needs one: its predecessor's
-    /// prefix, itself, and what it reads from, was spawned by or joined, when that lies outside
-    /// the predecessor's prefix.
-    fn prefix_entry(&self, thread: ThreadId, index: u32, label: &Label) -> Option<View> {
-        let beyond = match *label {
+    /// The event outside its thread that an event with `label` depends on directly: what it
+    /// reads from, was spawned by or joined. Inline: most events have none, and adding them
+    /// should cost no call.
+    #[inline]
+    fn depends_beyond_thread(&self, label: &Label) -> Option<EventId> {
+        match *label {
             Label::Read(ReadLabel {
                 rf: Source::Write(w),
                 ..
-            }) => w,
+            }) => Some(w),
             Label::Start {
                 spawned_by: Some(s),
-            } => s,
-            Label::Join { child } => {
-                let len = self.thread_len(child);
-                if len == 0 {
-                    return None;
-                }
-                EventId::new(child, len - 1)
-            }
-            _ => return None,
-        };
+            } => Some(s),
+            Label::Join { child } => self
+                .thread_len(child)
+                .checked_sub(1)
+                .map(|last| EventId::new(child, last)),
+            _ => None,
+        }
+    }
+
+    /// Records the prefix entry ([`crate::porf`]) of the event at `index` of `thread` (just
+    /// added, or a read whose source changed), which depends on `beyond` outside its thread, if
+    /// it needs one: when `beyond` lies outside the predecessor's prefix, the entry is that
+    /// prefix, the event itself, and `beyond`'s prefix.
+    fn add_prefix_entry(&mut self, thread: ThreadId, index: u32, beyond: EventId) {
         let mut view = match index.checked_sub(1) {
             Some(before) => {
                 let before = self.porf[thread.index()].prefix(thread, before);
                 // Already in the predecessor's prefix, then so is all of its own.
                 if before.contains(beyond) {
-                    return None;
+                    return;
                 }
                 before.to_view()
             }
@@ -597,7 +601,7 @@ impl ExecutionGraph {
         };
         view.set_len(thread, index + 1);
         self.porf_prefix(beyond).join_into(&mut view);
-        Some(view)
+        self.porf[thread.index()].push(index, view);
     }
 
     /// The porf-prefix of `id` (itself included), as kept: [`ExecutionGraph::prefix`] without
@@ -751,10 +755,9 @@ impl ExecutionGraph {
         }
         if last {
             let label = self.event(read).label;
-            let prefixes = &mut self.porf[read.thread.index()];
-            prefixes.truncate(read.index);
-            if let Some(view) = self.prefix_entry(read.thread, read.index, &label) {
-                self.porf[read.thread.index()].push(read.index, view);
+            self.porf[read.thread.index()].truncate(read.index);
+            if let Some(beyond) = self.depends_beyond_thread(&label) {
+                self.add_prefix_entry(read.thread, read.index, beyond);
             }
         } else {
             self.rebuild_porf();

@@ -926,12 +926,8 @@ impl Engine<'_> {
         // depends on, nor before the write a read it depends on read.
         let porf_floor = self.config.model.reads_respect_porf() && !latest_only;
         let optimal = matches!(self.mode, Mode::Optimal(_));
-        let before = if porf_floor {
-            self.graph.prefix(EventId::new(t, id.index - 1))
-        } else {
-            View::empty()
-        };
         let floor = if porf_floor {
+            let before = self.graph.porf_prefix(EventId::new(t, id.index - 1));
             placement_floor(&self.graph, loc, |e| before.contains(e))
         } else if !latest_only {
             // Coherence: a write goes after every write, and every write read, that happens
