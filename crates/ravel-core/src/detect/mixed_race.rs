@@ -79,7 +79,13 @@ impl ExecutionAnalysis for MixedRaceDetector {
                 atomic.push(loc);
             }
         }
-        let mixed = |loc| non_atomic.contains(&loc) && atomic.contains(&loc);
+        // Sorted, each location once: membership is a binary search, not a scan per event.
+        for list in [&mut non_atomic, &mut atomic] {
+            list.sort_unstable();
+            list.dedup();
+        }
+        let mixed =
+            |loc| non_atomic.binary_search(&loc).is_ok() && atomic.binary_search(&loc).is_ok();
         if !non_atomic.iter().any(|&l| mixed(l)) {
             return None;
         }

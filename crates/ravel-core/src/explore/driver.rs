@@ -369,7 +369,7 @@ impl ParallelExploration {
 impl Engine<'_> {
     fn report(&self, finding: Finding, executions: u64) -> Report {
         let mut finding = finding;
-        if self.config.model.name() == "tso" {
+        if self.config.model.has_store_buffers() {
             crate::detect::label_cell_race(&mut finding, &self.run.trace);
         }
         for side in &mut finding.sides {

@@ -53,6 +53,12 @@ pub trait MemoryModel: std::fmt::Debug + Send + Sync {
     fn exchanges_write_first(&self) -> bool {
         false
     }
+    /// Whether stores wait in per-thread FIFO store buffers (x86-TSO): reports of races then
+    /// say whether the reader may still hold an earlier store of its own
+    /// ([`crate::detect::label_cell_race`]).
+    fn has_store_buffers(&self) -> bool {
+        false
+    }
 }
 
 /// The memory models a user can choose.

@@ -146,6 +146,10 @@ impl MemoryModel for Tso {
         "tso"
     }
 
+    fn has_store_buffers(&self) -> bool {
+        true
+    }
+
     fn reads_respect_porf(&self) -> bool {
         true
     }

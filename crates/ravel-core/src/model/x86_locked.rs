@@ -95,4 +95,8 @@ impl MemoryModel for X86Locked {
     fn exchanges_write_first(&self) -> bool {
         true
     }
+
+    fn has_store_buffers(&self) -> bool {
+        self.inner.has_store_buffers()
+    }
 }
