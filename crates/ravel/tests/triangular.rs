@@ -3,9 +3,9 @@
 //! earlier store of its thread is still buffered) are data races; the others are benign and
 //! SC-preserving; nothing is reported when the analysis is off or the model is not x86-TSO.
 
-use ravel::cell::UnsafeCell;
+use ravel::cell::{SplitCell, UnsafeCell};
 use ravel::sync::atomic::{fence, AtomicI32, AtomicU32, Ordering};
-use ravel::sync::Arc;
+use ravel::sync::{Arc, Mutex};
 use ravel::{hint, thread, BenignClass, Builder, FindingKind, MemoryModel, Outcome, Strategy};
 use ravel_core::explore::ReplayToken;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -315,4 +315,67 @@ fn cell_races_under_tso_say_whether_they_are_triangular() {
     // Other models say nothing about store buffers.
     let rc11 = Builder::new().workers(1).explore(cell_race(false));
     assert_eq!(label(&rc11), None);
+}
+
+/// A thread reads a split value that another thread writes (`val`), right after a relaxed store
+/// to another atomic: the shape of a triangular race, on a value made of plain accesses.
+fn split_value_race(val: u32, ordered: bool) -> impl Fn() + Sync {
+    move || {
+        let s = Arc::new((SplitCell::new(0u32), AtomicU32::new(0), Mutex::new(())));
+        let s2 = s.clone();
+        let writer = thread::spawn(move || {
+            let _held = ordered.then(|| s2.2.lock().unwrap());
+            s2.0.write(val);
+        });
+        s.1.store(1, Ordering::Relaxed);
+        {
+            let _held = ordered.then(|| s.2.lock().unwrap());
+            let _ = s.0.read();
+        }
+        writer.join().unwrap();
+    }
+}
+
+fn no_x86_report(o: &Outcome) -> bool {
+    o.findings()
+        .iter()
+        .all(|f| !f.report().finding.summary.contains("x86"))
+}
+
+#[test]
+fn a_split_value_race_that_cannot_tear_is_a_data_race_not_an_x86_race() {
+    // Writing 1 over 0 changes one part only: no read can tear.
+    let o = x86().explore(split_value_race(1, false));
+    assert!(no_x86_report(&o), "{:?}", o.findings());
+    assert_eq!(o.findings().len(), 1, "{:?}", o.findings());
+    assert_eq!(o.findings()[0].kind(), FindingKind::DataRace);
+}
+
+#[test]
+fn a_tearing_split_value_race_is_a_torn_read_not_an_x86_race() {
+    let o = x86().explore(split_value_race(0xaaaa_bbbb, false));
+    assert!(no_x86_report(&o), "{:?}", o.findings());
+    assert_eq!(o.findings()[0].kind(), FindingKind::TornRead);
+}
+
+#[test]
+fn a_split_value_under_a_mutex_reports_nothing() {
+    let o = x86().explore(split_value_race(0xaaaa_bbbb, true));
+    assert!(o.findings().is_empty(), "{:?}", o.findings());
+}
+
+#[test]
+fn a_buffered_split_value_write_is_named_in_a_triangular_race() {
+    let o = x86().explore(|| {
+        let s = Arc::new((SplitCell::new(0u32), AtomicU32::new(0)));
+        let s2 = s.clone();
+        let other = thread::spawn(move || s2.1.store(1, Ordering::Relaxed));
+        // A plain store that may sit in the store buffer while the load reads memory.
+        s.0.write(7);
+        let _ = s.1.load(Ordering::Relaxed);
+        other.join().unwrap();
+    });
+    assert_triangular(&o);
+    let summary = &o.findings()[0].report().finding.summary;
+    assert!(summary.contains("a part of split value"), "{summary}");
 }

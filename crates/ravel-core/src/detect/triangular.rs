@@ -48,6 +48,11 @@
 //!   happens-before are already a data race (the cell detector stops the execution), and
 //!   ordered ones have a synchronising instruction between them, so they are never adjacent.
 //!   Cell writes do count as stores that may be buffered.
+//! - For the same reason, no non-atomic access of the graph is a race candidate: the parts of a
+//!   `SplitCell` (whose unordered accesses the torn-read detector reports, `torn.rs`) and
+//!   non-atomic accesses to atomics (`mixed_race.rs`). Without this, a split value's data race
+//!   was reported as a triangular race "on an atomic", and stopped the search before the torn
+//!   read it hides. Their writes still count as stores that may be buffered.
 //! - An earlier store to the load's own location does not make the race triangular (the load
 //!   would take that value from the buffer); the walk goes on past it.
 //! - Only the executions the exploration reaches are judged: with a budget or a sampling
@@ -57,7 +62,9 @@
 
 use super::atomicity::event_count;
 use super::{Access, BenignClass, ExecutionAnalysis, Finding, FindingKind};
-use crate::event::{loc_name, FenceMode, Loc, Op, OpResult, SourceSpan, ThreadId, WriteMode};
+use crate::event::{
+    loc_name, FenceMode, Loc, Op, OpResult, ReadMode, SourceSpan, ThreadId, WriteMode,
+};
 use crate::explore::TraceStep;
 use crate::graph::{EventId, ExecutionGraph, Label, ReadKind, Source};
 use rustc_hash::FxHashSet;
@@ -236,7 +243,11 @@ impl TriangularRaceDetector {
                 self.node_of.push(node);
                 let id = EventId::new(thread, i as u32);
                 match e.label {
-                    Label::Read(r) if !self.library.contains(&r.loc) => {
+                    // Non-atomic accesses (a split value's parts) are not candidates: see the
+                    // module's deviations.
+                    Label::Read(r)
+                        if r.mode != ReadMode::NonAtomic && !self.library.contains(&r.loc) =>
+                    {
                         let writes = matches!(
                             events.get(i + 1).map(|n| n.label),
                             Some(Label::Write(w)) if w.rmw
@@ -250,7 +261,11 @@ impl TriangularRaceDetector {
                             locked: !matches!(r.kind, ReadKind::Plain),
                         });
                     }
-                    Label::Write(w) if !w.rmw && !self.library.contains(&w.loc) => {
+                    Label::Write(w)
+                        if !w.rmw
+                            && w.mode != WriteMode::NonAtomic
+                            && !self.library.contains(&w.loc) =>
+                    {
                         self.instrs.push(Instr {
                             node,
                             event: id,
@@ -661,12 +676,14 @@ fn triangular_finding(
 ) -> Finding {
     let (t, u) = (load.thread(), store.thread());
     let x = loc_name(load.loc);
-    let y = match trace[buffered as usize].op.locations() {
-        [Some(l), _] => format!("atomic {}", loc_name(l)),
-        _ => match trace[buffered as usize].op {
-            Op::CellAccess { loc, .. } | Op::ShapedCellAccess { loc, .. } => {
-                format!("cell {}", loc_name(loc))
-            }
+    let y = match trace[buffered as usize].op {
+        Op::SplitAccess { loc, .. } => format!("a part of split value {}", loc_name(loc)),
+        Op::CellAccess { loc, .. } | Op::ShapedCellAccess { loc, .. } => {
+            format!("cell {}", loc_name(loc))
+        }
+        Op::Unlock(l) => format!("mutex {}", loc_name(l)),
+        op => match op.locations() {
+            [Some(l), _] => format!("atomic {}", loc_name(l)),
             _ => "another location".to_string(),
         },
     };
