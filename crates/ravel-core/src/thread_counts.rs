@@ -7,11 +7,27 @@
 pub const INLINE_THREADS: usize = 16;
 
 /// A count per thread; threads never set count 0.
-#[derive(Clone, Debug, Default)]
+#[derive(Debug, Default)]
 pub(crate) struct ThreadCounts {
     inline: [u32; INLINE_THREADS],
     /// Threads `INLINE_THREADS..`, empty (no allocation) until one is set.
     more: Vec<u32>,
+}
+
+impl Clone for ThreadCounts {
+    /// The array copied inline; the vector's clone, a call even when empty, only when it has
+    /// counts (clocks and views are copied at most operations).
+    #[inline]
+    fn clone(&self) -> ThreadCounts {
+        ThreadCounts {
+            inline: self.inline,
+            more: if self.more.is_empty() {
+                Vec::new()
+            } else {
+                self.more.clone()
+            },
+        }
+    }
 }
 
 impl ThreadCounts {
