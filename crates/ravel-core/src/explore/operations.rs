@@ -828,15 +828,18 @@ impl Engine<'_> {
             let placed = self.executed_position(loc, Source::Write(id), None) - 1;
             self.run.token.push_data(placed);
         }
+        // Borrowed, not copied: the messages and the thread are different parts of the run.
         let rf_msg = if rmw {
             match self.graph.read(EventId::new(t, id.index - 1)).rf {
-                Source::Write(w) => self.run.write_clocks.get(w).cloned(),
+                Source::Write(w) => self.run.write_clocks.get(w),
                 Source::Init => None,
             }
         } else {
             None
         };
-        let run = self.run.thread(t);
+        let run = self.run.threads[t.index()]
+            .as_deref_mut()
+            .expect("thread exists in this execution");
         run.wrote_in_iteration = true;
         let mut msg = if mode.is_release() {
             run.clock.clone()
@@ -853,7 +856,7 @@ impl Engine<'_> {
             run.last_release.set(loc, &run.clock);
         }
         if let Some(r) = rf_msg {
-            msg.join(&r);
+            msg.join(r);
         }
         // Everything this thread does from now on comes after the message.
         run.clock.tick(t);
