@@ -741,8 +741,9 @@ impl ExecutionGraph {
             // Nothing changes (a new read keeps the source it was added with).
             return;
         }
-        // Nothing is ordered after a thread's last event, if it is a read: only its own order
-        // changes, which a model can see from its label. Otherwise anything may change.
+        // Nothing is ordered after a thread's last event, if it is a read (a joined thread has
+        // finished: its last event is `Finish`): only its own order changes, which a model can
+        // see from its label. Otherwise anything may change.
         let last = read.index + 1 == self.thread_len(read.thread);
         if !last {
             self.version = fresh_version();
@@ -1089,5 +1090,205 @@ mod tests {
             ],
             [0, 1, 2]
         );
+    }
+
+    /// One step of a random graph history for the prefix test below; numbers pick among what
+    /// exists when the step runs.
+    #[derive(Clone, Debug)]
+    enum Step {
+        Spawn(usize),
+        Write(usize, u64),
+        Read(usize, u64, usize),
+        Finish(usize),
+        Join(usize, usize),
+        ChangeSource(usize, usize),
+        Restrict(usize),
+        Truncate(usize, usize),
+    }
+
+    fn step() -> impl proptest::strategy::Strategy<Value = Step> {
+        use proptest::prelude::*;
+        prop_oneof![
+            any::<usize>().prop_map(Step::Spawn),
+            (any::<usize>(), 0..2u64).prop_map(|(t, l)| Step::Write(t, l)),
+            (any::<usize>(), 0..2u64, any::<usize>()).prop_map(|(t, l, w)| Step::Read(t, l, w)),
+            any::<usize>().prop_map(Step::Finish),
+            (any::<usize>(), any::<usize>()).prop_map(|(t, c)| Step::Join(t, c)),
+            (any::<usize>(), any::<usize>()).prop_map(|(r, w)| Step::ChangeSource(r, w)),
+            any::<usize>().prop_map(Step::Restrict),
+            (any::<usize>(), any::<usize>()).prop_map(|(t, i)| Step::Truncate(t, i)),
+        ]
+    }
+
+    /// The porf-prefix of `id` by walking the graph.
+    fn walked(g: &ExecutionGraph, id: EventId) -> View {
+        let mut view = View::empty();
+        g.walk_prefix(&mut view, id);
+        view
+    }
+
+    fn writes_of(g: &ExecutionGraph, loc: Loc) -> Vec<EventId> {
+        g.co_order(loc).to_vec()
+    }
+
+    /// Applies `step` to `g` where it makes sense (otherwise does nothing), keeping the graph
+    /// free of porf cycles, as exploration does.
+    fn apply(g: &mut ExecutionGraph, step: &Step) {
+        // As in executions: a finished thread gets no more events, and only finished threads
+        // are joined.
+        let last = |t: ThreadId| g.event(EventId::new(t, g.thread_len(t) - 1)).label;
+        let (finished, threads): (Vec<ThreadId>, Vec<ThreadId>) = (0..g.thread_count() as u32)
+            .map(ThreadId)
+            .filter(|&t| g.thread_len(t) > 0)
+            .partition(|&t| last(t) == Label::Finish);
+        let pick = |n: usize, len: usize| (len > 0).then(|| n % len);
+        let span = SourceSpan::UNKNOWN;
+        match *step {
+            Step::Spawn(parent) => {
+                // As in executions: a spawn event in the parent, then the child's start.
+                let Some(i) = pick(parent, threads.len()) else {
+                    return;
+                };
+                let child = g.fresh_thread_id();
+                g.reserve_thread(child);
+                let by = g.push(threads[i], Label::Spawn { child }, span);
+                g.push(
+                    child,
+                    Label::Start {
+                        spawned_by: Some(by),
+                    },
+                    span,
+                );
+            }
+            Step::Write(t, l) => {
+                let Some(i) = pick(t, threads.len()) else {
+                    return;
+                };
+                let label = Label::Write(WriteLabel {
+                    loc: Loc(l),
+                    val: 1,
+                    mode: WriteMode::Relaxed,
+                    rmw: false,
+                });
+                let id = g.push(threads[i], label, span);
+                g.co_insert_after(Loc(l), id, g.co_max(Loc(l)));
+            }
+            Step::Read(t, l, w) => {
+                let Some(i) = pick(t, threads.len()) else {
+                    return;
+                };
+                let writes = writes_of(g, Loc(l));
+                let rf = match pick(w, writes.len() + 1) {
+                    Some(0) | None => Source::Init,
+                    Some(k) => Source::Write(writes[k - 1]),
+                };
+                let label = Label::Read(ReadLabel {
+                    loc: Loc(l),
+                    mode: ReadMode::Relaxed,
+                    kind: ReadKind::Plain,
+                    rf,
+                    spurious: false,
+                    write_mode: WriteMode::Relaxed,
+                    modes: (ReadMode::Relaxed, ReadMode::Relaxed),
+                });
+                g.push(threads[i], label, span);
+            }
+            Step::Finish(t) => {
+                let Some(i) = pick(t, threads.len()) else {
+                    return;
+                };
+                g.push(threads[i], Label::Finish, span);
+            }
+            Step::Join(t, c) => {
+                let (Some(i), Some(j)) = (pick(t, threads.len()), pick(c, finished.len())) else {
+                    return;
+                };
+                let (t, child) = (threads[i], finished[j]);
+                // Joining a thread whose end depends on the joiner would be a porf cycle.
+                let end = EventId::new(child, g.thread_len(child) - 1);
+                let here = EventId::new(t, g.thread_len(t) - 1);
+                if walked(g, end).contains(here) {
+                    return;
+                }
+                g.push(t, Label::Join { child }, span);
+            }
+            Step::ChangeSource(r, w) => {
+                let reads: Vec<EventId> =
+                    (0..2).flat_map(|l| g.reads_of(Loc(l)).to_vec()).collect();
+                let Some(i) = pick(r, reads.len()) else {
+                    return;
+                };
+                let read = reads[i];
+                let loc = g.read(read).loc;
+                // Only writes the read does not come before in porf (no cycles).
+                let writes: Vec<EventId> = writes_of(g, loc)
+                    .into_iter()
+                    .filter(|&x| !walked(g, x).contains(read))
+                    .collect();
+                let src = match pick(w, writes.len() + 1) {
+                    Some(0) | None => Source::Init,
+                    Some(k) => Source::Write(writes[k - 1]),
+                };
+                g.set_rf(read, src);
+            }
+            Step::Restrict(e) => {
+                let events: Vec<EventId> = g.events().map(|(id, _)| id).collect();
+                let Some(i) = pick(e, events.len()) else {
+                    return;
+                };
+                // What a backward revisit keeps: everything added up to an event, and the
+                // prefix of another (closed under porf here, since this history may have
+                // changed sources arbitrarily).
+                let added = g.added_up_to(events[i]);
+                let mut keep = walked(g, events[events.len() - 1 - i]);
+                for &e in events.iter().filter(|&&e| added.contains(e)) {
+                    keep.join(&walked(g, e));
+                }
+                let mut out = ExecutionGraph::new();
+                g.restrict_into(&keep, &mut out);
+                *g = out;
+            }
+            Step::Truncate(t, at) => {
+                let Some(i) = pick(t, threads.len()) else {
+                    return;
+                };
+                let len = g.thread_len(threads[i]);
+                // Keep the start event, and nothing another thread depends on.
+                let index = 1 + (at as u32) % len.max(1);
+                let cut = EventId::new(threads[i], index);
+                let depends = g
+                    .events()
+                    .any(|(id, _)| id.thread != threads[i] && walked(g, id).contains(cut));
+                if index < len && !depends {
+                    g.truncate_thread(threads[i], index);
+                }
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig {
+            cases: 512, ..proptest::prelude::ProptestConfig::default()
+        })]
+        /// The sparse porf-prefixes (`porf.rs`) answer what walking the graph answers, for every
+        /// event, after any history of additions, source changes (of a thread's last read or
+        /// any other), restrictions and truncations.
+        #[test]
+        fn kept_prefixes_match_walked_ones(steps in proptest::collection::vec(step(), 1..60)) {
+            let mut g = ExecutionGraph::new();
+            g.push(ThreadId::MAIN, Label::Start { spawned_by: None }, SourceSpan::UNKNOWN);
+            for s in &steps {
+                apply(&mut g, s);
+                for (id, _) in g.events() {
+                    let kept = g.porf_prefix(id).to_view();
+                    proptest::prop_assert!(
+                        kept.same_events(&walked(&g, id)),
+                        "prefix of {:?} after {:?}: kept {:?}, walked {:?}, events {:?}", id, s,
+                        kept, walked(&g, id),
+                        g.events().map(|(i, e)| (i.thread.0, i.index, e.label)).collect::<Vec<_>>()
+                    );
+                }
+            }
+        }
     }
 }

@@ -356,3 +356,41 @@ impl MessageClocks {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A clock whose count for thread 0 is `n`.
+    fn clock(n: u32) -> VectorClock {
+        let mut c = VectorClock::new();
+        for _ in 0..n {
+            c.tick(ThreadId(0));
+        }
+        c
+    }
+
+    /// Locations past the short list behave as the ones in it: found, overwritten, forgotten.
+    #[test]
+    fn release_clocks_past_the_list() {
+        let mut r = ReleaseClocks::default();
+        let count = RELEASE_LIST as u64 + 5;
+        for l in 0..count {
+            r.set(Loc(l), &clock(l as u32 + 1));
+        }
+        for l in 0..count {
+            assert_eq!(
+                r.get(Loc(l)).map(|c| c.get(ThreadId(0))),
+                Some(l as u32 + 1)
+            );
+        }
+        assert!(r.get(Loc(count)).is_none());
+        // One in the list and one past it, overwritten.
+        r.set(Loc(0), &clock(50));
+        r.set(Loc(count - 1), &clock(60));
+        assert_eq!(r.get(Loc(0)).map(|c| c.get(ThreadId(0))), Some(50));
+        assert_eq!(r.get(Loc(count - 1)).map(|c| c.get(ThreadId(0))), Some(60));
+        r.clear();
+        assert!((0..count).all(|l| r.get(Loc(l)).is_none()));
+    }
+}
