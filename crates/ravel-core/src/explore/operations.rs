@@ -613,9 +613,13 @@ impl Engine<'_> {
                 return Ok(id);
             }
         }
+        let optimal = matches!(self.mode, Mode::Optimal(_));
+        if optimal && self.reads_only_the_latest(t, id, &label) {
+            self.set_read(id, co_max, false, co_max);
+            return Ok(id);
+        }
         // What the read depends on, not counting what it reads from: for the floor below, and
         // to settle atomicity against other reads of `loc` (without any, it is never asked).
-        let optimal = matches!(self.mode, Mode::Optimal(_));
         let porf_floor = self.config.model.reads_respect_porf();
         // An exchange's read does not depend on its write half: what it depends on is what
         // comes before the pair.
@@ -723,6 +727,28 @@ impl Engine<'_> {
         };
         self.set_read(id, chosen, spurious, co_max);
         Ok(id)
+    }
+
+    /// Whether the new read `id` of thread `t` can only read the latest write, with nothing to
+    /// explore instead: the common uncontended access, decided without enumerating sources.
+    /// No other read of the location exists (so no atomicity to settle and no read a later
+    /// write could revisit alongside), and every write to it is the thread's own, so coherence
+    /// (po ⊆ hb in every model) leaves only the latest. Kinds with more to decide are left to
+    /// the general path: a weak compare-exchange (which may fail spuriously), a lock that is
+    /// held (which cannot be acquired), condition-variable waits, and exchanges performed write
+    /// first.
+    fn reads_only_the_latest(&self, t: ThreadId, id: EventId, label: &ReadLabel) -> bool {
+        let loc = label.loc;
+        if self.graph.reads_of(loc) != [id] {
+            return false;
+        }
+        let simple = match label.kind {
+            ReadKind::Plain | ReadKind::Rmw(_) | ReadKind::TryLock => true,
+            ReadKind::Cas { weak, .. } => !weak,
+            ReadKind::Lock => self.graph.value_of(loc, label.rf) == 0,
+            ReadKind::RmwAfterWrite(_) | ReadKind::WaitStart | ReadKind::WaitWake { .. } => false,
+        };
+        simple && self.graph.co_order(loc).iter().all(|w| w.thread == t)
     }
 
     fn set_read(&mut self, id: EventId, src: Source, spurious: bool, co_max: Source) {

@@ -189,8 +189,13 @@ impl Revisits {
     /// Pushes a backward revisit for every earlier read that `write` may revisit.
     pub(crate) fn add_backward_revisits(&mut self, g: &ExecutionGraph, write: EventId) {
         let w = *g.write(write);
-        let prefix = g.porf_prefix(write);
         let own_read = w.rmw.then(|| EventId::new(write.thread, write.index - 1));
+        // Most writes have no read of their location to revisit but their own half's (a
+        // read-modify-write's read is one of the location's reads).
+        if g.reads_of(w.loc).len() <= usize::from(w.rmw) {
+            return;
+        }
+        let prefix = g.porf_prefix(write);
         // Between two read-modify-writes of the same write, only reads added before the other
         // one may be revisited (GenMC's "pending RMW" rule).
         let pending_rmw_stamp = own_read.and_then(|r| {
