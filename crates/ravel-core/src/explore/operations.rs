@@ -589,7 +589,7 @@ impl Engine<'_> {
         let partner = matches!(kind, ReadKind::RmwAfterWrite(_))
             .then(|| EventId::new(t, self.graph.thread_len(t) - 1));
         let co_max = self.graph.co_max_except(loc, partner);
-        let label = ReadLabel {
+        let mut label = ReadLabel {
             loc,
             mode,
             kind,
@@ -598,6 +598,14 @@ impl Engine<'_> {
             write_mode,
             modes: (mode, failure_mode),
         };
+        // Added complete for its default source: the ordering of a compare-exchange that fails
+        // on it is the failure ordering (`ExecutionGraph::set_rf` keeps this up to date).
+        if label
+            .write_value(self.graph.value_of(loc, co_max))
+            .is_none()
+        {
+            label.mode = failure_mode;
+        }
         let id = self.graph.push(t, Label::Read(label), span);
         let source_count = self.graph.co_order(loc).len() + 1;
         if let Mode::Sampling(s) = &mut self.mode {
@@ -615,7 +623,7 @@ impl Engine<'_> {
         }
         let optimal = matches!(self.mode, Mode::Optimal(_));
         if optimal && self.reads_only_the_latest(t, id, &label) {
-            self.set_read(id, co_max, false, co_max);
+            // As added: the latest write, not spurious, `added_max`.
             return Ok(id);
         }
         // What the read depends on, not counting what it reads from: for the floor below, and
