@@ -934,7 +934,10 @@ impl Engine<'_> {
             let after = self.graph.read(own).rf;
             self.graph.co_insert_after(loc, id, after);
             self.graph.event_mut(id).added_max = self.graph.co_max(loc) == Source::Write(id);
-            let conflict = self.graph.exclusive_readers(loc, after).any(|r| r != own);
+            // Atomicity: no other read-modify-write may read what this one read (with no other
+            // read of the location, none does).
+            let conflict = self.graph.reads_of(loc).len() > 1
+                && self.graph.exclusive_readers(loc, after).any(|r| r != own);
             if let Mode::Optimal(revisits) = &mut self.mode {
                 revisits.add_backward_revisits(&self.graph, id);
             }
