@@ -376,8 +376,13 @@ impl ExecutionGraph {
         POOL.with(|p| p.borrow_mut().pop()).unwrap_or_default()
     }
 
-    /// Keeps a graph that is done with for [`ExecutionGraph::recycled`].
+    /// Keeps a graph that is done with for [`ExecutionGraph::recycled`]. A graph that never held
+    /// an event has no allocation worth keeping, and would take the place of one that has: the
+    /// pool is small, and a stand-in graph is made (and given back) at every exploration.
     pub fn recycle(mut self) {
+        if self.threads.capacity() == 0 && self.spare.is_empty() {
+            return;
+        }
         self.clear();
         POOL.with(|p| {
             let mut pool = p.borrow_mut();

@@ -65,8 +65,21 @@ fn main() {
         ("indexer", &[t, n]) => (n, Box::new(move || indexer(t))),
         // The fixed cost of an exploration.
         ("empty", &[n]) => (n, Box::new(|| {})),
+        // The cost of a thread's life: spawned, started, finished and joined, doing nothing.
+        ("spawn", &[t, n]) => (
+            n,
+            Box::new(move || {
+                let hs: Vec<_> = (0..t).map(|_| thread::spawn(|| {})).collect();
+                for h in hs {
+                    h.join().unwrap();
+                }
+            }),
+        ),
         _ => {
-            eprintln!("usage: profile mutex THREADS INCREMENTS REPEAT | indexer THREADS REPEAT | empty REPEAT");
+            eprintln!(
+                "usage: profile mutex THREADS INCREMENTS REPEAT | indexer THREADS REPEAT | \
+                 spawn THREADS REPEAT | empty REPEAT"
+            );
             std::process::exit(2);
         }
     };
