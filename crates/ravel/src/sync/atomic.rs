@@ -111,8 +111,12 @@ impl Cell64 {
     }
 
     fn op(&self, make: impl FnOnce(ravel_core::event::Loc) -> Op, span: SourceSpan) -> OpResult {
-        // Relaxed: the flag is private to the OS thread running the model.
-        if self.dirty.swap(false, std::sync::atomic::Ordering::Relaxed) {
+        // Relaxed: the flag is private to the OS thread running the model. The swap (which
+        // stress mode's real threads need, so that one of them writes the value back) only
+        // when the flag is set: a swap at every operation is a locked instruction.
+        if self.dirty.load(std::sync::atomic::Ordering::Relaxed)
+            && self.dirty.swap(false, std::sync::atomic::Ordering::Relaxed)
+        {
             // SAFETY: see the `Sync` impl; no `&mut` from get_mut is alive during `&self` calls.
             let val = unsafe { *self.local.get() };
             let init = self.init();
