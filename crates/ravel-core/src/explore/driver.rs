@@ -98,10 +98,18 @@ pub(crate) enum Stop {
     /// The graph cannot be completed consistently (an atomicity violation, an exhausted
     /// choice): nothing to report, explore on.
     Redundant,
-    /// A bug.
-    Found(Finding),
+    /// A bug (boxed: every operation returns a `Result` with this error, and a small one is
+    /// returned in registers).
+    Found(Box<Finding>),
     /// A budget ran out in the middle of an execution.
     OutOfTime,
+}
+
+impl Stop {
+    /// A bug, as the error of an operation.
+    pub(crate) fn found(finding: Finding) -> Stop {
+        Stop::Found(Box::new(finding))
+    }
 }
 
 pub(crate) enum Mode {
@@ -313,7 +321,7 @@ impl ParallelExploration {
                     if counted {
                         result.outcome.executions += 1;
                         let total = self.count_execution();
-                        let report = engine.report(finding, total);
+                        let report = engine.report(*finding, total);
                         let already = result
                             .outcome
                             .reports
@@ -475,7 +483,7 @@ impl Engine<'_> {
             let report = self.benign_report(finding);
             self.program.benign_race(report);
         }
-        bug.map_or(Ok(()), |finding| Err(Stop::Found(finding)))
+        bug.map_or(Ok(()), |finding| Err(Stop::found(finding)))
     }
 
     fn run_steps(&mut self) -> Result<(), Stop> {
@@ -484,7 +492,7 @@ impl Engine<'_> {
         self.take_request(ThreadId::MAIN, first)?;
         loop {
             if self.run.steps >= self.config.max_steps {
-                return Err(Stop::Found(self.step_bound_finding()));
+                return Err(Stop::found(self.step_bound_finding()));
             }
             if self.run.steps % 1024 == 1023
                 && self
@@ -558,7 +566,7 @@ impl Engine<'_> {
             }
             Request::Finished => self.finish_thread(t),
             Request::Panicked { message, span } => {
-                Err(Stop::Found(self.panic_finding(t, &message, span)))
+                Err(Stop::found(self.panic_finding(t, &message, span)))
             }
             Request::PanickedJoinable { message, span } => {
                 self.run.panics.push(super::run_state::ThreadPanic {
@@ -688,7 +696,7 @@ impl Engine<'_> {
             return Ok(None);
         };
         if !self.run.enabled.contains(&pick) {
-            return Err(Stop::Found(self.nondeterminism(
+            return Err(Stop::found(self.nondeterminism(
                 pick,
                 "the replayed schedule runs a thread that cannot run here",
             )));
@@ -798,7 +806,7 @@ impl Engine<'_> {
                 .iter()
                 .position(|r| r.is_some())
                 .map_or(ThreadId::MAIN, |t| ThreadId(t as u32));
-            return Err(Stop::Found(self.nondeterminism(
+            return Err(Stop::found(self.nondeterminism(
                 stuck,
                 "the program stopped before re-executing the recorded operations",
             )));
@@ -851,7 +859,7 @@ impl Engine<'_> {
             .collect();
         if stuck.is_empty() {
             return match self.unjoined_panic() {
-                Some(finding) => Err(Stop::Found(finding)),
+                Some(finding) => Err(Stop::found(finding)),
                 None => Ok(()),
             };
         }
@@ -883,13 +891,13 @@ impl Engine<'_> {
                 "afterwards no thread could go on (waiting: {})",
                 names.join(", ")
             ));
-            return Err(Stop::Found(finding));
+            return Err(Stop::found(finding));
         }
         if !spinning.is_empty() {
-            return Err(Stop::Found(self.livelock_finding(&spinning)));
+            return Err(Stop::found(self.livelock_finding(&spinning)));
         }
         self.deadlocked = true;
-        Err(Stop::Found(self.deadlock_finding(&stuck)))
+        Err(Stop::found(self.deadlock_finding(&stuck)))
     }
 
     /// Under an interleaving model (SC), a write is re-executed only after the writes before it in
@@ -965,7 +973,7 @@ impl Engine<'_> {
             return Stop::Redundant;
         }
         let e = self.graph.event(expected);
-        Stop::Found(self.nondeterminism(
+        Stop::found(self.nondeterminism(
             t,
             &format!(
                 "thread {t} {did}, but under the same choices it previously did {:?} at {}",

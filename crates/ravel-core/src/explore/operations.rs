@@ -284,7 +284,7 @@ impl Engine<'_> {
             if let Some(step) = self.run.trace.last_mut() {
                 step.result = result;
             }
-            return Err(Stop::Found(torn));
+            return Err(Stop::found(torn));
         }
         Ok(result)
     }
@@ -317,7 +317,7 @@ impl Engine<'_> {
         let result = checked.read_value.map_or(OpResult::Unit, OpResult::Value);
         if let Some(race) = checked.race {
             if !race.kind.is_benign() {
-                return Err(Stop::Found(race.finding()));
+                return Err(Stop::found(race.finding()));
             }
             if self.run.benign_reported.insert(race.place()) {
                 // The report's trace ends with this access: show what it read.
@@ -613,7 +613,7 @@ impl Engine<'_> {
                 let recorded = s.next_recorded();
                 let Some(src) = recorded.and_then(|d| self.graph.source_at(loc, d as usize / 2))
                 else {
-                    return Err(Stop::Found(
+                    return Err(Stop::found(
                         self.nondeterminism(t, "the replay token does not fit this read"),
                     ));
                 };
@@ -953,7 +953,7 @@ impl Engine<'_> {
                 let recorded = s.next_recorded();
                 let Some(after) = recorded.and_then(|d| self.graph.source_at(loc, d as usize))
                 else {
-                    return Err(Stop::Found(
+                    return Err(Stop::found(
                         self.nondeterminism(t, "the replay token does not fit this write"),
                     ));
                 };
