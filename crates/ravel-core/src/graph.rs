@@ -1132,10 +1132,6 @@ mod tests {
         view
     }
 
-    fn writes_of(g: &ExecutionGraph, loc: Loc) -> Vec<EventId> {
-        g.co_order(loc).to_vec()
-    }
-
     /// Applies `step` to `g` where it makes sense (otherwise does nothing), keeping the graph
     /// free of porf cycles, as exploration does.
     fn apply(g: &mut ExecutionGraph, step: &Step) {
@@ -1182,7 +1178,7 @@ mod tests {
                 let Some(i) = pick(t, threads.len()) else {
                     return;
                 };
-                let writes = writes_of(g, Loc(l));
+                let writes = g.co_order(Loc(l)).to_vec();
                 let rf = match pick(w, writes.len() + 1) {
                     Some(0) | None => Source::Init,
                     Some(k) => Source::Write(writes[k - 1]),
@@ -1226,8 +1222,10 @@ mod tests {
                 let read = reads[i];
                 let loc = g.read(read).loc;
                 // Only writes the read does not come before in porf (no cycles).
-                let writes: Vec<EventId> = writes_of(g, loc)
-                    .into_iter()
+                let writes: Vec<EventId> = g
+                    .co_order(loc)
+                    .iter()
+                    .copied()
                     .filter(|&x| !walked(g, x).contains(read))
                     .collect();
                 let src = match pick(w, writes.len() + 1) {

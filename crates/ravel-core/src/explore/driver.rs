@@ -690,7 +690,13 @@ impl Engine<'_> {
                 enabled.push(t);
             }
         }
-        let pick = self.choose(&enabled);
+        // The sampling strategy picks among them (the optimal search returned above).
+        let pick = match &mut self.mode {
+            Mode::Sampling(s) if !enabled.is_empty() => {
+                Some(s.pick_thread(&enabled, self.run.current))
+            }
+            _ => None,
+        };
         self.run.enabled = enabled;
         let Some(pick) = pick else {
             return Ok(None);
@@ -721,17 +727,6 @@ impl Engine<'_> {
             .chain(0..after.min(count))
             .map(ThreadId)
             .find(|&t| self.is_enabled(t))
-    }
-
-    /// Which of the `enabled` threads the sampling strategy runs next (none when none is
-    /// enabled).
-    fn choose(&mut self, enabled: &[ThreadId]) -> Option<ThreadId> {
-        enabled.first()?;
-        let current = self.run.current;
-        match &mut self.mode {
-            Mode::Optimal(_) => unreachable!("the optimal search picks in turn"),
-            Mode::Sampling(s) => Some(s.pick_thread(enabled, current)),
-        }
     }
 
     /// While the graph still has events to re-execute, runs them in an order where every read

@@ -600,10 +600,8 @@ impl Engine<'_> {
         };
         // Added complete for its default source: the ordering of a compare-exchange that fails
         // on it is the failure ordering (`ExecutionGraph::set_rf` keeps this up to date).
-        if label
-            .write_value(self.graph.value_of(loc, co_max))
-            .is_none()
-        {
+        let latest_value = self.graph.value_of(loc, co_max);
+        if label.write_value(latest_value).is_none() {
             label.mode = failure_mode;
         }
         let id = self.graph.push(t, Label::Read(label), span);
@@ -622,7 +620,7 @@ impl Engine<'_> {
             }
         }
         let optimal = matches!(self.mode, Mode::Optimal(_));
-        if optimal && self.reads_only_the_latest(t, id, &label) {
+        if optimal && self.reads_only_the_latest(t, id, &label, latest_value) {
             // As added: the latest write, not spurious, `added_max`.
             return Ok(id);
         }
@@ -737,15 +735,21 @@ impl Engine<'_> {
         Ok(id)
     }
 
-    /// Whether the new read `id` of thread `t` can only read the latest write, with nothing to
-    /// explore instead: the common uncontended access, decided without enumerating sources.
-    /// No other read of the location exists (so no atomicity to settle and no read a later
+    /// Whether the new read `id` of thread `t`, whose latest write holds `latest_value`, can only
+    /// read that write, with nothing to explore instead: the common uncontended access, decided
+    /// without enumerating sources. No other read of the location exists (so no atomicity to settle and no read a later
     /// write could revisit alongside), and every write to it is the thread's own, so coherence
     /// (po ⊆ hb in every model) leaves only the latest. Kinds with more to decide are left to
     /// the general path: a weak compare-exchange (which may fail spuriously), a lock that is
     /// held (which cannot be acquired), condition-variable waits, and exchanges performed write
     /// first.
-    fn reads_only_the_latest(&self, t: ThreadId, id: EventId, label: &ReadLabel) -> bool {
+    fn reads_only_the_latest(
+        &self,
+        t: ThreadId,
+        id: EventId,
+        label: &ReadLabel,
+        latest_value: Value,
+    ) -> bool {
         let loc = label.loc;
         if self.graph.reads_of(loc) != [id] {
             return false;
@@ -753,7 +757,7 @@ impl Engine<'_> {
         let simple = match label.kind {
             ReadKind::Plain | ReadKind::Rmw(_) | ReadKind::TryLock => true,
             ReadKind::Cas { weak, .. } => !weak,
-            ReadKind::Lock => self.graph.value_of(loc, label.rf) == 0,
+            ReadKind::Lock => latest_value == 0,
             ReadKind::RmwAfterWrite(_) | ReadKind::WaitStart | ReadKind::WaitWake { .. } => false,
         };
         simple && self.graph.co_order(loc).iter().all(|w| w.thread == t)

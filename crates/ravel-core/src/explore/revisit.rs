@@ -404,19 +404,14 @@ fn is_maximal_extension(g: &ExecutionGraph, read: EventId, write: EventId, keep:
 /// Whether what `id` read from, or what it wrote, is coherence-before a kept write other than
 /// the revisiting one.
 fn is_co_before_kept(g: &ExecutionGraph, id: EventId, write: EventId, keep: &View) -> bool {
-    let (loc, base, partner) = match g.event(id).label {
-        // An exchange's read never reads its own write half, so that write does not make what
-        // it read less than the latest it could have read.
-        Label::Read(r) => {
-            let partner = match r.kind {
-                ReadKind::RmwAfterWrite(_) => Some(EventId::new(id.thread, id.index - 1)),
-                _ => None,
-            };
-            (r.loc, r.rf, partner)
-        }
-        Label::Write(w) => (w.loc, Source::Write(id), None),
+    let (loc, base) = match g.event(id).label {
+        Label::Read(r) => (r.loc, r.rf),
+        Label::Write(w) => (w.loc, Source::Write(id)),
         _ => return false,
     };
+    // An exchange's read never reads its own write half, so that write does not make what it
+    // read less than the latest it could have read.
+    let partner = g.exchange_partner(id);
     // One lookup of the coherence order; the writes asked about are mostly recent ones.
     let order = g.co_order(loc);
     let after = match base {
