@@ -362,6 +362,12 @@ fn a_tearing_split_value_race_is_a_torn_read_not_an_x86_race() {
 fn a_split_value_under_a_mutex_reports_nothing() {
     let o = x86().explore(split_value_race(0xaaaa_bbbb, true));
     assert!(o.findings().is_empty(), "{:?}", o.findings());
+    // Searched to the end, over both orders of the critical sections (and more).
+    assert!(
+        o.complete() && o.executions() > 1,
+        "{} executions",
+        o.executions()
+    );
 }
 
 #[test]
