@@ -11,6 +11,7 @@ use crate::rt::context::{try_with_context, with_context, SpawnRequest, ThreadBod
 use crate::rt::perform;
 use ravel_core::event::{Op, OpResult, SourceSpan, ThreadId as CoreThreadId};
 use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
+use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -109,26 +110,33 @@ impl Builder {
         T: 'static,
     {
         let span = SourceSpan::caller();
-        let (thread, slot, _) = spawn_with(self.name, self.stack_size, f, span);
+        let (thread, slot) = spawn_with(self.name, self.stack_size, f, span, None);
         Ok(JoinHandle { thread, slot })
     }
 }
 
-/// Starts the model thread and gives the caller the slot its result lands in, and a flag set
-/// when the thread ends by a panic (which a scope checks without knowing `T`).
+/// Starts the model thread and gives the caller the slot its result lands in. `panicked`, if
+/// given, is set when the thread ends by a panic: a scope checks it without knowing `T`.
 pub(crate) fn spawn_with<'a, F, T>(
     name: Option<String>,
     stack_size: Option<usize>,
     f: F,
     span: SourceSpan,
-) -> (Thread, Slot<T>, Arc<std::sync::atomic::AtomicBool>)
+    panicked: Option<Arc<AtomicBool>>,
+) -> (Thread, Slot<T>)
 where
     F: FnOnce() -> T + 'a,
     T: 'a,
 {
     let slot: Slot<T> = Arc::new(Mutex::new(None));
     let out = slot.clone();
-    let panicked = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let stress = try_with_context(|_| ()).is_none() && crate::rt::passthrough::active();
+    // Stress mode's runner needs the flag for every thread; a plain model thread goes without
+    // (one allocation less per spawn, which spawn-heavy models feel).
+    let panicked = match panicked {
+        None if stress => Some(Arc::new(AtomicBool::new(false))),
+        given => given,
+    };
     let panicked_flag = panicked.clone();
     let body: Box<dyn FnOnce() + 'a> = Box::new(move || {
         // As with std, the panic goes to whoever joins the thread.
@@ -150,7 +158,9 @@ where
                     ctx.joinable_panic.set(true);
                 });
             }
-            panicked_flag.store(true, std::sync::atomic::Ordering::Relaxed);
+            if let Some(flag) = &panicked_flag {
+                flag.store(true, std::sync::atomic::Ordering::Relaxed);
+            }
         }
         if let Ok(mut s) = out.lock() {
             *s = Some(result);
@@ -161,11 +171,11 @@ where
     // scope returns, and unwound before their parents.
     let body: ThreadBody =
         unsafe { std::mem::transmute::<Box<dyn FnOnce() + 'a>, ThreadBody>(body) };
-    if try_with_context(|_| ()).is_none() && crate::rt::passthrough::active() {
+    if let (true, Some(panicked)) = (stress, panicked) {
         // Stress mode: a real thread. A scoped one is joined before its scope returns, as in
         // std, which is what the lifetime erasure above relies on there too.
-        let id = crate::rt::passthrough::spawn(body, name.clone(), stack_size, panicked.clone());
-        return (Thread { id, name }, slot, panicked);
+        let id = crate::rt::passthrough::spawn(body, name.clone(), stack_size, panicked);
+        return (Thread { id, name }, slot);
     }
     with_context(|ctx| {
         *ctx.pending_spawn.borrow_mut() = Some(SpawnRequest {
@@ -178,7 +188,7 @@ where
         OpResult::Spawned(id) => id,
         other => panic!("ravel: spawn answered {other:?}"),
     };
-    (Thread { id, name }, slot, panicked)
+    (Thread { id, name }, slot)
 }
 
 /// Starts a model thread running `f`.
@@ -189,7 +199,7 @@ where
     T: 'static,
 {
     let span = SourceSpan::caller();
-    let (thread, slot, _) = spawn_with(None, None, f, span);
+    let (thread, slot) = spawn_with(None, None, f, span, None);
     JoinHandle { thread, slot }
 }
 

@@ -51,7 +51,9 @@ impl<'scope, 'env> Scope<'scope, 'env> {
         F: FnOnce() -> T + 'scope,
         T: 'scope,
     {
-        let (thread, slot, panicked) = spawn_with(None, None, f, SourceSpan::caller());
+        let panicked = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = Some(panicked.clone());
+        let (thread, slot) = spawn_with(None, None, f, SourceSpan::caller(), flag);
         let mut threads = self.threads.borrow_mut();
         threads.push(ScopedThread {
             thread: thread.clone(),
