@@ -723,8 +723,14 @@ impl Op {
 
     /// The same operation with its locations replaced (in [`Op::locations`] order).
     pub fn with_locations(mut self, locs: [Option<Loc>; 2]) -> Op {
+        self.set_locations(locs);
+        self
+    }
+
+    /// Replaces the operation's locations (in [`Op::locations`] order).
+    pub fn set_locations(&mut self, locs: [Option<Loc>; 2]) {
         let first = locs[0];
-        match &mut self {
+        match self {
             Op::Load { loc, .. }
             | Op::Store { loc, .. }
             | Op::Rmw { loc, .. }
@@ -754,7 +760,6 @@ impl Op {
             | Op::CellAccess { .. }
             | Op::ShapedCellAccess { .. } => {}
         }
-        self
     }
 }
 

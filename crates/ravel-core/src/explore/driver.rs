@@ -505,16 +505,15 @@ impl Engine<'_> {
             let Some(t) = self.pick_thread()? else {
                 return self.end_of_run();
             };
-            let ThreadState::Pending(op, span) = self.run.thread(t).state else {
+            let ThreadState::Pending(mut op, span) = self.run.thread(t).state else {
                 unreachable!("picked threads have a pending operation");
             };
-            let op = match self.resolve_locations(t, op)? {
-                Op::CellAccess { loc, write } => Op::CellAccess {
-                    loc: self.cell_number(loc),
-                    write,
-                },
-                op => op,
-            };
+            // In place: an operation answered by value inside a `Result` was re-encoded field by
+            // field around the result's tag, and its next move stalled on store forwarding.
+            self.resolve_locations(t, &mut op)?;
+            if let Op::CellAccess { loc, .. } = &mut op {
+                *loc = self.cell_number(*loc);
+            }
             self.run.steps += 1;
             self.run.token.push_step(t);
             self.run.current = Some(t);
@@ -927,10 +926,10 @@ impl Engine<'_> {
 
     /// Numbers the objects `op` touches: objects already seen keep their number, re-executed
     /// events adopt the recorded one, new events get a fresh one.
-    fn resolve_locations(&mut self, t: ThreadId, op: Op) -> Result<Op, Stop> {
+    fn resolve_locations(&mut self, t: ThreadId, op: &mut Op) -> Result<(), Stop> {
         let mut locs = op.locations();
         if !locs.iter().flatten().any(|l| l.is_unresolved()) {
-            return Ok(op);
+            return Ok(());
         }
         let pos = self.run.thread(t).replay_pos;
         for (k, slot) in locs.iter_mut().enumerate() {
@@ -958,7 +957,8 @@ impl Engine<'_> {
             self.program.resolved(loc, number);
             *slot = Some(number);
         }
-        Ok(op.with_locations(locs))
+        op.set_locations(locs);
+        Ok(())
     }
 
     pub(crate) fn divergence(&self, t: ThreadId, did: &str, expected: EventId) -> Stop {

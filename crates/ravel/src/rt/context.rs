@@ -11,7 +11,11 @@ use std::rc::Rc;
 
 use super::ObjectId;
 
-pub(crate) type ModelYielder = Yielder<OpResult, Request>;
+/// A model thread's side of its coroutine. The request travels as `MaybeUninit`, which has no
+/// niche: the coroutine library's result enum then keeps its own tag and moves the request as one
+/// block, where with the niche it re-encoded the request field by field at every operation, and
+/// the next move of the request stalled on store forwarding.
+pub(crate) type ModelYielder = Yielder<OpResult, std::mem::MaybeUninit<Request>>;
 
 /// A thread body with its lifetime erased; see `program.rs` for why that is sound.
 pub(crate) type ThreadBody = Box<dyn FnOnce() + 'static>;
@@ -149,7 +153,7 @@ pub(crate) fn perform(op: Op, span: SourceSpan) -> OpResult {
     // SAFETY: the pointer was stored by this thread's coroutine body from the `&Yielder` it
     // received, and that coroutine is the one executing this code: it is alive and suspended
     // only inside this call, so the yielder outlives the borrow.
-    unsafe { (*yielder).suspend(Request::Op(op, span)) }
+    unsafe { (*yielder).suspend(std::mem::MaybeUninit::new(Request::Op(op, span))) }
 }
 
 /// Called from the panic hook for every panic of a model thread: the first panic a thread

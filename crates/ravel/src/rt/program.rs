@@ -37,7 +37,7 @@ fn crashed(crash: Crash) -> ThreadEnd {
     ThreadEnd::Crashed(crash)
 }
 
-type ModelCoroutine = Coroutine<OpResult, Request, ThreadEnd, DefaultStack>;
+type ModelCoroutine = Coroutine<OpResult, std::mem::MaybeUninit<Request>, ThreadEnd, DefaultStack>;
 
 /// Runs a model closure as a [`Program`].
 pub(crate) struct CoroutineProgram<'f> {
@@ -232,7 +232,8 @@ impl<'f> Program for CoroutineProgram<'f> {
             None => co.resume(result),
         };
         match resumed {
-            CoroutineResult::Yield(request) => request,
+            // SAFETY: model threads yield only initialised requests (`context::perform`).
+            CoroutineResult::Yield(request) => unsafe { request.assume_init() },
             CoroutineResult::Return(end) => {
                 self.release(t);
                 match end {
