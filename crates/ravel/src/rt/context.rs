@@ -135,6 +135,10 @@ fn peek_context<R>(f: impl FnOnce(&Context) -> R) -> Option<R> {
 }
 
 /// Asks the engine to perform `op` for the running model thread and waits for the answer.
+/// Inlined so that the operation is built where the request is: through a call, it was built
+/// field by field in the caller and copied as a block by the callee, which stalled on store
+/// forwarding at every operation.
+#[inline(always)]
 pub(crate) fn perform(op: Op, span: SourceSpan) -> OpResult {
     let found = peek_context(|ctx| {
         let t = ctx.current.get();
