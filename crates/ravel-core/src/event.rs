@@ -785,11 +785,30 @@ pub enum OpResult {
     Woken(bool),
 }
 
+/// An operation and the place in the program that asked for it. One value, so that each move of
+/// it between the program, the thread's pending state and the trace is one block copy: moved as
+/// two values, the second was read across the copy's block boundaries and stalled on store
+/// forwarding at every operation.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct OpAt {
+    /// The operation.
+    pub op: Op,
+    /// Where it was asked for.
+    pub span: SourceSpan,
+}
+
+impl Request {
+    /// A request to perform `op`, asked for at `span`.
+    pub fn op(op: Op, span: SourceSpan) -> Request {
+        Request::Op(OpAt { op, span })
+    }
+}
+
 /// What a thread says when it stops running: it wants an operation, it ended, or it panicked.
 #[derive(Clone, Debug)]
 pub enum Request {
     /// Perform this operation.
-    Op(Op, SourceSpan),
+    Op(OpAt),
     /// The thread returned.
     Finished,
     /// The thread panicked (or failed an assertion).

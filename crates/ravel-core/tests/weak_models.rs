@@ -98,15 +98,15 @@ impl Script {
         let phase = self.phase;
         self.phase += 1;
         if phase < n {
-            return Request::Op(Op::Spawn, span());
+            return Request::op(Op::Spawn, span());
         }
         if phase < 2 * n {
-            return Request::Op(Op::Join(self.children[phase - n]), span());
+            return Request::op(Op::Join(self.children[phase - n]), span());
         }
         if phase < 2 * n + l {
             let loc = Loc(self.locations[phase - 2 * n]);
             let mode = R::Relaxed;
-            return Request::Op(Op::Load { loc, init: 0, mode }, span());
+            return Request::op(Op::Load { loc, init: 0, mode }, span());
         }
         let regs = self.runs.values().map(|r| r.regs).collect();
         self.finals.push(State {
@@ -164,7 +164,7 @@ impl Script {
             I::Lock(l) => Op::Lock(Loc(l)),
             I::Unlock(l) => Op::Unlock(Loc(l)),
         };
-        Request::Op(op, span())
+        Request::op(op, span())
     }
 }
 

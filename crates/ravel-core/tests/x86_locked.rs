@@ -115,10 +115,10 @@ impl Script {
         let phase = self.phase;
         self.phase += 1;
         if phase < n {
-            return Request::Op(Op::Spawn, span());
+            return Request::op(Op::Spawn, span());
         }
         if phase < 2 * n {
-            return Request::Op(Op::Join(self.children[phase - n]), span());
+            return Request::op(Op::Join(self.children[phase - n]), span());
         }
         let regs = self.runs.values().map(|r| r.2.clone()).collect();
         *self.finished.borrow_mut() = Some(regs);
@@ -149,7 +149,7 @@ impl Program for Script {
             run.2.push(v);
         }
         match self.threads[run.0].get(run.1) {
-            Some(&i) => Request::Op(Script::op(i), span()),
+            Some(&i) => Request::op(Script::op(i), span()),
             None => Request::Finished,
         }
     }

@@ -100,10 +100,10 @@ impl LitmusProgram {
         let phase = self.main_phase;
         self.main_phase += 1;
         if phase < n {
-            return Request::Op(Op::Spawn, self.main_span());
+            return Request::op(Op::Spawn, self.main_span());
         }
         if phase < 2 * n {
-            return Request::Op(Op::Join(self.children[phase - n]), self.main_span());
+            return Request::op(Op::Join(self.children[phase - n]), self.main_span());
         }
         let mut files: RegisterFiles = vec![Vec::new(); n];
         for run in self.runs.values() {
@@ -202,7 +202,7 @@ impl LitmusProgram {
                 line: u32::try_from(span.line).unwrap_or(u32::MAX),
                 column: u32::try_from(span.column).unwrap_or(u32::MAX),
             };
-            return Request::Op(op, span);
+            return Request::op(op, span);
         }
     }
 

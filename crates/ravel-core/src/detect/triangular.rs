@@ -827,11 +827,11 @@ mod tests {
             self.main_pc += 1;
             let span = at(0, pc);
             if pc < b {
-                Request::Op(self.before[pc], span)
+                Request::op(self.before[pc], span)
             } else if pc < b + n {
-                Request::Op(Op::Spawn, span)
+                Request::op(Op::Spawn, span)
             } else if pc < b + 2 * n {
-                Request::Op(Op::Join(self.children[pc - b - n]), span)
+                Request::op(Op::Join(self.children[pc - b - n]), span)
             } else {
                 Request::Finished
             }
@@ -870,7 +870,7 @@ mod tests {
             let (worker, pc) = *slot;
             slot.1 += 1;
             match self.workers[worker].get(pc) {
-                Some(&op) => Request::Op(op, at(worker + 1, pc)),
+                Some(&op) => Request::op(op, at(worker + 1, pc)),
                 None => Request::Finished,
             }
         }

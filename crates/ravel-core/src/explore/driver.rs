@@ -16,7 +16,7 @@ use crate::clock::VectorClock;
 use crate::detect::{
     no_analyses, Access, AnalysisFactory, ExecutionAnalysis, Finding, FindingKind, LockOrder,
 };
-use crate::event::{Op, OpResult, Program, Request, SourceSpan, ThreadId};
+use crate::event::{Op, OpAt, OpResult, Program, Request, SourceSpan, ThreadId};
 use crate::graph::{EventId, ExecutionGraph, Label};
 use crate::model::MemoryModel;
 use crate::report::{Outcome, Report};
@@ -505,7 +505,7 @@ impl Engine<'_> {
             let Some(t) = self.pick_thread()? else {
                 return self.end_of_run();
             };
-            let ThreadState::Pending(mut op, span) = self.run.thread(t).state else {
+            let ThreadState::Pending(OpAt { mut op, span }) = self.run.thread(t).state else {
                 unreachable!("picked threads have a pending operation");
             };
             // In place: an operation answered by value inside a `Result` was re-encoded field by
@@ -559,8 +559,8 @@ impl Engine<'_> {
 
     fn take_request(&mut self, t: ThreadId, request: Request) -> Result<(), Stop> {
         match request {
-            Request::Op(op, span) => {
-                self.run.thread(t).state = ThreadState::Pending(op, span);
+            Request::Op(at) => {
+                self.run.thread(t).state = ThreadState::Pending(at);
                 Ok(())
             }
             Request::Finished => self.finish_thread(t),
@@ -812,7 +812,7 @@ impl Engine<'_> {
         let Some(run) = self.run.thread_ref(t) else {
             return false;
         };
-        let ThreadState::Pending(op, _) = run.state else {
+        let ThreadState::Pending(OpAt { op, .. }) = run.state else {
             return false;
         };
         if let Some(spin) = &run.spin {
@@ -979,7 +979,7 @@ impl Engine<'_> {
 
     pub(crate) fn nondeterminism(&self, t: ThreadId, what: &str) -> Finding {
         let span = self.run.thread_ref(t).and_then(|r| match r.state {
-            ThreadState::Pending(_, span) => Some(span),
+            ThreadState::Pending(at) => Some(at.span),
             ThreadState::Finished => None,
         });
         Finding {

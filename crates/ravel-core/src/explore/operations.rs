@@ -1039,7 +1039,7 @@ impl Engine<'_> {
     pub(crate) fn step_bound_finding(&self) -> crate::detect::Finding {
         let t = self.run.current.unwrap_or(ThreadId::MAIN);
         let span = self.run.thread_ref(t).and_then(|r| match r.state {
-            super::run_state::ThreadState::Pending(_, s) => Some(s),
+            super::run_state::ThreadState::Pending(at) => Some(at.span),
             super::run_state::ThreadState::Finished => None,
         });
         crate::detect::Finding {

@@ -5,7 +5,7 @@
 use super::replay_token::ReplayToken;
 use crate::clock::VectorClock;
 use crate::detect::{CellRaceDetector, RacePlace, TornReadDetector};
-use crate::event::{Loc, Op, OpResult, SourceSpan, ThreadId};
+use crate::event::{Loc, Op, OpAt, OpResult, SourceSpan, ThreadId};
 use crate::graph::{EventId, Source};
 use rustc_hash::{FxHashMap, FxHashSet};
 
@@ -13,7 +13,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum ThreadState {
     /// Waiting to perform this operation.
-    Pending(Op, SourceSpan),
+    Pending(OpAt),
     /// Returned.
     Finished,
 }

@@ -4,7 +4,7 @@
 use super::driver::Engine;
 use super::run_state::ThreadState;
 use crate::detect::{Access, Finding, FindingKind};
-use crate::event::{loc_name, Op, ThreadId};
+use crate::event::{loc_name, Op, OpAt, ThreadId};
 
 impl Engine<'_> {
     pub(crate) fn deadlock_finding(&self, stuck: &[ThreadId]) -> Finding {
@@ -14,7 +14,7 @@ impl Engine<'_> {
             let Some(run) = self.run.thread_ref(t) else {
                 continue;
             };
-            let ThreadState::Pending(op, span) = run.state else {
+            let ThreadState::Pending(OpAt { op, span }) = run.state else {
                 continue;
             };
             let locs = op.locations();

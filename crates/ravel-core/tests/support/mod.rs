@@ -109,14 +109,14 @@ impl ScriptProgram {
         let phase = self.main_phase;
         self.main_phase += 1;
         if phase < n {
-            return Request::Op(Op::Spawn, span());
+            return Request::op(Op::Spawn, span());
         }
         if phase < 2 * n {
-            return Request::Op(Op::Join(self.children[phase - n]), span());
+            return Request::op(Op::Join(self.children[phase - n]), span());
         }
         if phase < 2 * n + l {
             let loc = self.script.locations[phase - 2 * n];
-            return Request::Op(
+            return Request::op(
                 Op::Load {
                     loc: Loc(loc),
                     init: 0,
@@ -197,7 +197,7 @@ impl ScriptProgram {
             Instr::Lock(l) => Op::Lock(Loc(l)),
             Instr::Unlock(l) => Op::Unlock(Loc(l)),
         };
-        Request::Op(op, span())
+        Request::op(op, span())
     }
 }
 

@@ -157,7 +157,7 @@ pub(crate) fn perform(op: Op, span: SourceSpan) -> OpResult {
     // SAFETY: the pointer was stored by this thread's coroutine body from the `&Yielder` it
     // received, and that coroutine is the one executing this code: it is alive and suspended
     // only inside this call, so the yielder outlives the borrow.
-    unsafe { (*yielder).suspend(std::mem::MaybeUninit::new(Request::Op(op, span))) }
+    unsafe { (*yielder).suspend(std::mem::MaybeUninit::new(Request::op(op, span))) }
 }
 
 /// Called from the panic hook for every panic of a model thread: the first panic a thread
