@@ -186,7 +186,14 @@ impl Label {
 }
 
 /// One event with its bookkeeping.
+///
+/// Laid out in declaration order (`repr(C)`, the label first): with the order the compiler
+/// chose, adding an event copied the label through a stack temporary whose blocks straddled
+/// the fields, and reading each block back stalled on store forwarding. Now the label goes
+/// straight from the caller to the graph (indexer(12) -1.2% wall time; putting the span second
+/// brought the temporary back).
 #[derive(Clone, Copy, Debug)]
+#[repr(C)]
 pub struct Event {
     /// What happened.
     pub label: Label,
