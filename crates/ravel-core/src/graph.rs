@@ -203,6 +203,9 @@ pub struct Event {
     pub added_max: bool,
     /// TruSt: false once the event is in the prefix of a write that revisited a read.
     pub revisitable: bool,
+    /// Unused. Written explicitly: as padding, it was copied together with the span through an
+    /// overlapping stack temporary, which stalled again.
+    spare: u16,
     /// Where in the user's source it happened.
     pub span: SourceSpan,
 }
@@ -546,6 +549,7 @@ impl ExecutionGraph {
             stamp,
             added_max: true,
             revisitable: true,
+            spare: 0,
             span,
         });
         EventId::new(thread, self.threads[t].len() as u32 - 1)
