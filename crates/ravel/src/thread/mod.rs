@@ -2,6 +2,7 @@
 //! every model thread runs on the OS thread that runs the model.
 
 mod local;
+mod result_slot;
 mod scope;
 
 pub use local::{AccessError, LocalKey};
@@ -12,7 +13,7 @@ use crate::rt::perform;
 use ravel_core::event::{Op, OpResult, SourceSpan, ThreadId as CoreThreadId};
 use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 use std::sync::atomic::AtomicBool;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// A model thread's id.
@@ -44,7 +45,7 @@ impl Thread {
     }
 }
 
-type Slot<T> = Arc<Mutex<Option<std::thread::Result<T>>>>;
+type Slot<T> = Arc<result_slot::ResultSlot<T>>;
 
 /// Owns the permission to join a model thread.
 #[derive(Debug)]
@@ -68,13 +69,13 @@ impl<T> JoinHandle<T> {
 
     /// Whether the thread has finished (no scheduling point: reading it is not an event).
     pub fn is_finished(&self) -> bool {
-        self.slot.lock().map(|s| s.is_some()).unwrap_or(true)
+        self.slot.is_filled()
     }
 }
 
 fn take_result<T>(slot: &Slot<T>) -> std::thread::Result<T> {
-    let taken = slot.lock().ok().and_then(|mut s| s.take());
-    taken.unwrap_or_else(|| Err(Box::new("ravel: the thread ended without a result")))
+    slot.take()
+        .unwrap_or_else(|| Err(Box::new("ravel: the thread ended without a result")))
 }
 
 /// Configures a new model thread.
@@ -128,7 +129,7 @@ where
     F: FnOnce() -> T + 'a,
     T: 'a,
 {
-    let slot: Slot<T> = Arc::new(Mutex::new(None));
+    let slot: Slot<T> = Arc::new(result_slot::ResultSlot::new());
     let out = slot.clone();
     let stress = try_with_context(|_| ()).is_none() && crate::rt::passthrough::active();
     // Stress mode's runner needs the flag for every thread; a plain model thread goes without
@@ -162,9 +163,7 @@ where
                 flag.store(true, std::sync::atomic::Ordering::Relaxed);
             }
         }
-        if let Ok(mut s) = out.lock() {
-            *s = Some(result);
-        }
+        out.put(result);
     });
     // SAFETY: lifetime erasure only. The body runs on a coroutine that finishes or is unwound
     // before the execution ends (see `rt::program`); scoped threads are joined before their
