@@ -135,29 +135,36 @@ fn peek_context<R>(f: impl FnOnce(&Context) -> R) -> Option<R> {
 }
 
 /// Asks the engine to perform `op` for the running model thread and waits for the answer.
-/// Inlined so that the operation is built where the request is: through a call, it was built
-/// field by field in the caller and copied as a block by the callee, which stalled on store
-/// forwarding at every operation.
 #[inline(always)]
 pub(crate) fn perform(op: Op, span: SourceSpan) -> OpResult {
+    perform_made(|| op, span)
+}
+
+/// [`perform`] with the operation made only once the thread is known to run in a model, right
+/// where the request is built. Inlined, and the operation made last, so that the compiler
+/// writes the operation's fields straight into the request: made earlier, it was assembled
+/// field by field and then copied into the request as a block, which stalled on store
+/// forwarding at every operation.
+#[inline(always)]
+fn perform_made(make: impl FnOnce() -> Op, span: SourceSpan) -> OpResult {
     let found = peek_context(|ctx| {
         let t = ctx.current.get();
         let y = ctx.yielders.borrow().get(t.index()).copied();
         (y, ctx.tearing_down.get())
     });
     let Some((yielder, tearing_down)) = found else {
-        return outside_model(op);
+        return outside_model(make());
     };
     if tearing_down {
         // The execution is being abandoned and this thread is unwinding: destructors may still
         // call into ravel, and must neither block nor panic.
-        return passive_result(op);
+        return passive_result(make());
     }
     let yielder = yielder.expect("every running model thread has a yielder");
     // SAFETY: the pointer was stored by this thread's coroutine body from the `&Yielder` it
     // received, and that coroutine is the one executing this code: it is alive and suspended
     // only inside this call, so the yielder outlives the borrow.
-    unsafe { (*yielder).suspend(std::mem::MaybeUninit::new(Request::op(op, span))) }
+    unsafe { (*yielder).suspend(std::mem::MaybeUninit::new(Request::op(make(), span))) }
 }
 
 /// Called from the panic hook for every panic of a model thread: the first panic a thread
@@ -250,7 +257,7 @@ pub(crate) fn perform_on(
         *slot = o.loc(execution);
     }
     let locs = &buffer[..objects.len()];
-    let result = perform(make(locs), span);
+    let result = perform_made(|| make(locs), span);
     if locs.iter().any(|l| l.is_unresolved()) {
         with_context(|ctx| {
             let mut resolved = ctx.resolved.borrow_mut();
