@@ -53,10 +53,12 @@ pub enum ReadKind {
     Rmw(RmwUpdate),
     /// The read half of a compare-and-exchange.
     Cas {
+        /// Value stored on success. Before `expected`, the reverse of [`crate::event::Op`]'s
+        /// order: copied as one 16-byte block from an operation that was itself copied in
+        /// blocks at another offset, the pair stalled on store forwarding at every exchange.
+        new: Value,
         /// Value needed for success.
         expected: Value,
-        /// Value stored on success.
-        new: Value,
         /// Whether it is `compare_exchange_weak`.
         weak: bool,
     },
