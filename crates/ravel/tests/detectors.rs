@@ -486,3 +486,45 @@ fn a_preemption_bound_keeps_weak_outcomes() {
         });
     assert_eq!(kinds(&o), [FindingKind::Panic]);
 }
+
+/// Set when an execution of `race_in_both_orders` ran the write before the read.
+static WRITE_RAN_FIRST: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// A cell race whose read runs first in one execution and second in another: the reader yields
+/// to the writer when it has seen the writer's flag.
+fn race_in_both_orders() -> Outcome {
+    Builder::new().workers(1).keep_going(true).explore(|| {
+        let s = Arc::new((UnsafeCell::new(0u32), AtomicUsize::new(0)));
+        let s2 = s.clone();
+        let writer = thread::spawn(move || {
+            s2.1.store(1, Ordering::Relaxed);
+            s2.0.with_mut(|p| unsafe { *p = 1 });
+        });
+        if s.1.load(Ordering::Relaxed) == 1 {
+            thread::yield_now();
+            WRITE_RAN_FIRST.store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+        s.0.with(|p| unsafe { *p });
+        writer.join().unwrap();
+    })
+}
+
+#[test]
+fn a_race_found_in_both_orders_is_reported_once() {
+    let o = race_in_both_orders();
+    assert!(
+        WRITE_RAN_FIRST.load(std::sync::atomic::Ordering::Relaxed),
+        "no execution ran the write first"
+    );
+    assert_eq!(o.executions(), 2);
+    assert_eq!(kinds(&o), [FindingKind::DataRace], "{:?}", o.findings());
+    // The report kept is the first found (the read ran first), named write first.
+    let f = &o.findings()[0].report().finding;
+    assert!(f.sides[0].operation.contains("read"), "{f:?}");
+    assert!(
+        f.summary
+            .starts_with("non-atomic write and non-atomic read"),
+        "{}",
+        f.summary
+    );
+}

@@ -352,6 +352,15 @@ fn a_split_value_race_that_cannot_tear_is_a_data_race_not_an_x86_race() {
 }
 
 #[test]
+fn a_split_value_race_found_in_both_orders_is_reported_once() {
+    // The read runs before the write in one execution and after it in another: one race.
+    let o = x86().keep_going(true).explore(split_value_race(1, false));
+    assert!(o.complete() && o.executions() > 1, "{}", o.executions());
+    assert_eq!(o.findings().len(), 1, "{:?}", o.findings());
+    assert_eq!(o.findings()[0].kind(), FindingKind::DataRace);
+}
+
+#[test]
 fn a_tearing_split_value_race_is_a_torn_read_not_an_x86_race() {
     let o = x86().explore(split_value_race(0xaaaa_bbbb, false));
     assert!(no_x86_report(&o), "{:?}", o.findings());

@@ -53,6 +53,12 @@ impl FindingKind {
     pub fn is_benign(self) -> bool {
         matches!(self, FindingKind::BenignRace(_))
     }
+
+    /// Whether this is a race between two accesses, benign or not: the same bug whichever of
+    /// the two ran first.
+    pub fn is_race(self) -> bool {
+        matches!(self, FindingKind::DataRace | FindingKind::BenignRace(_))
+    }
 }
 
 /// Why a data race is benign, after DataCollider's classes (Erickson et al., OSDI 2010). The
@@ -117,5 +123,81 @@ impl Finding {
     /// The kind of bug.
     pub fn kind(&self) -> FindingKind {
         self.kind
+    }
+
+    /// Whether `other` is about the same place in the program (whatever its kind): the same
+    /// summary and sides at the same places. A race's two sides match in either order: one
+    /// execution may run its read first and another its write, and it is one bug (race
+    /// summaries name the accesses in a fixed order, not in the order they ran, for this).
+    pub fn same_place(&self, other: &Finding) -> bool {
+        if self.summary != other.summary || self.sides.len() != other.sides.len() {
+            return false;
+        }
+        let spans = |f: &Finding| f.sides.iter().map(|s| s.span).collect::<Vec<_>>();
+        let (mine, theirs) = (spans(self), spans(other));
+        if mine == theirs {
+            return true;
+        }
+        self.kind.is_race()
+            && other.kind.is_race()
+            && mine.len() == 2
+            && mine[0] == theirs[1]
+            && mine[1] == theirs[0]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Access, Finding, FindingKind};
+    use crate::event::{SourceSpan, ThreadId};
+
+    fn at(line: u32) -> Option<SourceSpan> {
+        Some(SourceSpan {
+            file: "lib.rs",
+            line,
+            column: 1,
+        })
+    }
+
+    fn finding(kind: FindingKind, summary: &str, lines: [u32; 2]) -> Finding {
+        Finding {
+            kind,
+            summary: summary.to_string(),
+            sides: lines
+                .iter()
+                .enumerate()
+                .map(|(t, &line)| Access {
+                    thread: ThreadId(t as u32),
+                    thread_name: None,
+                    operation: String::new(),
+                    span: at(line),
+                })
+                .collect(),
+            details: Vec::new(),
+            hint: None,
+        }
+    }
+
+    #[test]
+    fn a_race_is_one_place_in_either_order() {
+        let race = "non-atomic write and non-atomic read of cell #c1 are not ordered";
+        let first = finding(FindingKind::DataRace, race, [10, 20]);
+        let mirrored = finding(FindingKind::DataRace, race, [20, 10]);
+        assert!(first.same_place(&mirrored) && mirrored.same_place(&first));
+        assert!(first.same_place(&first));
+    }
+
+    #[test]
+    fn other_places_stay_apart() {
+        let race = "non-atomic write and non-atomic read of cell #c1 are not ordered";
+        let first = finding(FindingKind::DataRace, race, [10, 20]);
+        // Another cell, another site.
+        let other_cell = "non-atomic write and non-atomic read of cell #c2 are not ordered";
+        assert!(!first.same_place(&finding(FindingKind::DataRace, other_cell, [20, 10])));
+        assert!(!first.same_place(&finding(FindingKind::DataRace, race, [20, 30])));
+        // Only races are symmetric: two sides of another kind keep their order.
+        let wait = "threads wait on each other";
+        let deadlock = finding(FindingKind::Deadlock, wait, [10, 20]);
+        assert!(!deadlock.same_place(&finding(FindingKind::Deadlock, wait, [20, 10])));
     }
 }

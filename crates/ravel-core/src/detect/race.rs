@@ -209,10 +209,12 @@ impl Race {
             benign::explain(self.kind, &self.earlier, &self.later, &self.note, &cell);
         Finding {
             kind: self.kind,
+            // A write first, whichever ran first (see `Finding::same_place`): reads never race
+            // with reads, so the second is a write only if both are.
             summary: format!(
                 "{} and {} of cell {} are not ordered by happens-before",
-                what(self.earlier.write),
-                what(self.later.write),
+                what(true),
+                what(self.earlier.write && self.later.write),
                 cell
             ),
             sides: vec![side(&self.earlier), side(&self.later)],

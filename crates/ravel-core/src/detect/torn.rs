@@ -420,11 +420,16 @@ impl TornReadDetector {
         };
         Finding {
             kind: FindingKind::DataRace,
+            // A write first, whichever ran first (see `Finding::same_place`): reads never race
+            // with reads, so the second is a write only if both are.
             summary: format!(
-                "non-atomic {} and non-atomic {} of split value {cell} are not ordered by \
+                "non-atomic write and non-atomic {} of split value {cell} are not ordered by \
                  happens-before",
-                what(&race.earlier),
-                what(&race.later)
+                if race.earlier.part.is_write() && race.later.part.is_write() {
+                    "write"
+                } else {
+                    "read"
+                }
             ),
             sides: vec![side(&race.earlier), side(&race.later)],
             details: vec![format!(

@@ -268,10 +268,8 @@ pub(crate) fn same_place(a: &Report, b: &Report) -> bool {
     same_finding_place(&a.finding, &b.finding)
 }
 
-/// Whether two findings are about the same bug: the same kind, summary and places.
+/// Whether two findings are about the same bug: the same kind at the same place
+/// ([`Finding::same_place`]: a race found in either order is one).
 pub(crate) fn same_finding_place(a: &Finding, b: &Finding) -> bool {
-    a.kind == b.kind
-        && a.summary == b.summary
-        && a.sides.len() == b.sides.len()
-        && a.sides.iter().zip(&b.sides).all(|(x, y)| x.span == y.span)
+    a.kind == b.kind && a.same_place(b)
 }

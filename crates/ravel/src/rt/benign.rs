@@ -30,23 +30,15 @@ pub(crate) fn keep(ctx: &Context, report: Report) {
 /// bug supersedes (a race taken for a lossy counter and then shown to be a data race, at the same
 /// place).
 pub(crate) fn collect(sink: &Sink, bugs: &[Report]) -> Vec<Report> {
-    let place = |r: &Report| {
-        (
-            r.finding.summary.clone(),
-            r.finding.sides.iter().map(|s| s.span).collect::<Vec<_>>(),
-        )
-    };
-    let bug_places: Vec<_> = bugs.iter().map(place).collect();
     let mut kept: Vec<Report> = Vec::new();
     let reports = std::mem::take(&mut *sink.lock().unwrap_or_else(|e| e.into_inner()));
     for r in reports {
-        let p = place(&r);
-        if bug_places.contains(&p) {
+        if bugs.iter().any(|b| b.finding.same_place(&r.finding)) {
             continue;
         }
         if kept
             .iter()
-            .any(|k| k.finding.kind == r.finding.kind && place(k) == p)
+            .any(|k| k.finding.kind == r.finding.kind && k.finding.same_place(&r.finding))
         {
             continue;
         }
