@@ -808,7 +808,29 @@ impl Engine<'_> {
         Ok(None)
     }
 
+    /// Whether thread `t` can perform its pending operation now. The common answers inline:
+    /// sampling asks every thread at every step.
+    #[inline]
     fn is_enabled(&mut self, t: ThreadId) -> bool {
+        let Some(run) = self.run.thread_ref(t) else {
+            return false;
+        };
+        match &run.state {
+            ThreadState::Finished => false,
+            ThreadState::Pending(OpAt { op, .. })
+                if run.spin.is_none()
+                    && !matches!(op, Op::Join(_) | Op::Lock(_) | Op::CondWake { .. }) =>
+            {
+                true
+            }
+            ThreadState::Pending(_) => self.may_be_enabled(t),
+        }
+    }
+
+    /// [`Engine::is_enabled`] for a thread that waits on something: a spin loop's locations, a
+    /// thread to join, a lock, a notification.
+    #[inline(never)]
+    fn may_be_enabled(&mut self, t: ThreadId) -> bool {
         let Some(run) = self.run.thread_ref(t) else {
             return false;
         };
