@@ -797,13 +797,6 @@ pub struct OpAt {
     pub span: SourceSpan,
 }
 
-impl Request {
-    /// A request to perform `op`, asked for at `span`.
-    pub fn op(op: Op, span: SourceSpan) -> Request {
-        Request::Op(OpAt { op, span })
-    }
-}
-
 /// What a thread says when it stops running: it wants an operation, it ended, or it panicked.
 #[derive(Clone, Debug)]
 pub enum Request {
@@ -827,6 +820,13 @@ pub enum Request {
         /// Where it panicked, if known.
         span: Option<SourceSpan>,
     },
+}
+
+impl Request {
+    /// A request to perform `op`, asked for at `span`.
+    pub fn op(op: Op, span: SourceSpan) -> Request {
+        Request::Op(OpAt { op, span })
+    }
 }
 
 /// A program the engine can run again and again: the runtime's coroutines, the litmus interpreter

@@ -815,16 +815,17 @@ impl Engine<'_> {
         let Some(run) = self.run.thread_ref(t) else {
             return false;
         };
-        match &run.state {
-            ThreadState::Finished => false,
-            ThreadState::Pending(OpAt { op, .. })
-                if run.spin.is_none()
-                    && !matches!(op, Op::Join(_) | Op::Lock(_) | Op::CondWake { .. }) =>
-            {
-                true
+        let waits = match &run.state {
+            ThreadState::Finished => return false,
+            ThreadState::Pending(OpAt { op, .. }) => {
+                run.spin.is_some() || matches!(op, Op::Join(_) | Op::Lock(_) | Op::CondWake { .. })
             }
-            ThreadState::Pending(_) => self.may_be_enabled(t),
+        };
+        if waits {
+            return self.may_be_enabled(t);
         }
+        debug_assert!(self.may_be_enabled(t), "the inline answer disagrees");
+        true
     }
 
     /// [`Engine::is_enabled`] for a thread that waits on something: a spin loop's locations, a
