@@ -2,7 +2,7 @@
 //! make a value no thread wrote is a `torn read`; properly ordered accesses never are, and a
 //! race that cannot tear is still reported as a data race.
 
-use ravel::cell::{PartOrder, SplitCell};
+use ravel::cell::{PartOrder, SplitCell, SplitInteger};
 use ravel::sync::{Arc, Mutex};
 use ravel::{thread, Builder, FindingKind, MemoryModel, Outcome};
 
@@ -15,6 +15,22 @@ fn torn(outcome: &Outcome) -> &ravel::Finding {
     let first = &outcome.findings()[0];
     assert_eq!(first.kind(), FindingKind::TornRead, "{first}");
     first
+}
+
+/// A thread writes `value` over a fresh split value (`cell`) while main reads it: the race
+/// most of these tests explore.
+fn write_while_main_reads<T: SplitInteger + Send + Sync + 'static>(
+    builder: Builder,
+    cell: fn() -> SplitCell<T>,
+    value: T,
+) -> Outcome {
+    builder.explore(move || {
+        let v = Arc::new(cell());
+        let w = v.clone();
+        let t = thread::spawn(move || w.write(value));
+        let _ = v.read();
+        t.join().unwrap();
+    })
 }
 
 #[test]
@@ -62,13 +78,7 @@ fn two_writers_and_a_reader_tear() {
 
 #[test]
 fn a_write_and_the_initial_value_tear() {
-    let outcome = Builder::new().explore(|| {
-        let v = Arc::new(SplitCell::new(0u32));
-        let w = v.clone();
-        let t = thread::spawn(move || w.write(0xaaaa_bbbb));
-        let _ = v.read();
-        t.join().unwrap();
-    });
+    let outcome = write_while_main_reads(Builder::new(), || SplitCell::new(0u32), 0xaaaa_bbbb);
     let finding = torn(&outcome);
     let f = &finding.report().finding;
     assert!(
@@ -92,16 +102,10 @@ fn a_write_and_the_initial_value_tear() {
 fn both_tears_are_reachable_under_sc() {
     // Reads and writes both go low part first: a read between the write's parts takes the new
     // low half, a write between the read's parts gives it the new high half.
-    let outcome = Builder::new()
+    let builder = Builder::new()
         .memory_model(MemoryModel::Sc)
-        .keep_going(true)
-        .explore(|| {
-            let v = Arc::new(SplitCell::new(0u32));
-            let w = v.clone();
-            let t = thread::spawn(move || w.write(0xaaaa_bbbb));
-            let _ = v.read();
-            t.join().unwrap();
-        });
+        .keep_going(true);
+    let outcome = write_while_main_reads(builder, || SplitCell::new(0u32), 0xaaaa_bbbb);
     let summaries: Vec<&str> = outcome
         .findings()
         .iter()
@@ -120,13 +124,11 @@ fn both_tears_are_reachable_under_sc() {
 
 #[test]
 fn high_part_first_tears_too() {
-    let outcome = Builder::new().memory_model(MemoryModel::Sc).explore(|| {
-        let v = Arc::new(SplitCell::new(0u64).order(PartOrder::HighFirst));
-        let w = v.clone();
-        let t = thread::spawn(move || w.write(u64::MAX));
-        let _ = v.read();
-        t.join().unwrap();
-    });
+    let outcome = write_while_main_reads(
+        Builder::new().memory_model(MemoryModel::Sc),
+        || SplitCell::new(0u64).order(PartOrder::HighFirst),
+        u64::MAX,
+    );
     torn(&outcome);
 }
 
@@ -174,13 +176,7 @@ fn a_write_before_the_spawn_is_read_whole() {
 
 #[test]
 fn wide_values_tear_in_64_bit_halves() {
-    let outcome = Builder::new().explore(|| {
-        let v = Arc::new(SplitCell::new(0u128));
-        let w = v.clone();
-        let t = thread::spawn(move || w.write(u128::MAX));
-        let _ = v.read();
-        t.join().unwrap();
-    });
+    let outcome = write_while_main_reads(Builder::new(), || SplitCell::new(0u128), u128::MAX);
     let finding = torn(&outcome);
     let summary = &finding.report().finding.summary;
     let low_half = format!("{:#034x}", u128::from(u64::MAX));
@@ -193,13 +189,7 @@ fn wide_values_tear_in_64_bit_halves() {
 
 #[test]
 fn signed_values_print_as_signed() {
-    let outcome = Builder::new().explore(|| {
-        let v = Arc::new(SplitCell::new(0i16));
-        let w = v.clone();
-        let t = thread::spawn(move || w.write(-1));
-        let _ = v.read();
-        t.join().unwrap();
-    });
+    let outcome = write_while_main_reads(Builder::new(), || SplitCell::new(0i16), -1);
     let summary = &torn(&outcome).report().finding.summary;
     assert!(
         summary.contains("0x00ff (255)") || summary.contains("0xff00 (-256)"),
@@ -231,13 +221,8 @@ fn a_race_that_cannot_tear_is_a_data_race() {
 
 #[test]
 fn keep_going_reports_the_torn_read_and_the_race() {
-    let outcome = Builder::new().keep_going(true).explore(|| {
-        let v = Arc::new(SplitCell::new(0u32));
-        let w = v.clone();
-        let t = thread::spawn(move || w.write(0xaaaa_bbbb));
-        let _ = v.read();
-        t.join().unwrap();
-    });
+    let builder = Builder::new().keep_going(true);
+    let outcome = write_while_main_reads(builder, || SplitCell::new(0u32), 0xaaaa_bbbb);
     let kinds = kinds(&outcome);
     assert!(kinds.contains(&FindingKind::TornRead), "{kinds:?}");
     assert!(kinds.contains(&FindingKind::DataRace), "{kinds:?}");
