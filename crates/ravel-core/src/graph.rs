@@ -541,7 +541,6 @@ impl ExecutionGraph {
         self.next_stamp += 1;
         self.non_atomic_added |= label.is_non_atomic();
         if let Label::Read(r) = label {
-            let index = self.threads[t].len() as u32;
             self.location_mut(r.loc)
                 .events
                 .push(EventId::new(thread, index));
@@ -554,7 +553,7 @@ impl ExecutionGraph {
             spare: 0,
             span,
         });
-        EventId::new(thread, self.threads[t].len() as u32 - 1)
+        EventId::new(thread, index)
     }
 
     /// Numbers the stamps densely again, in their order: restrictions keep stamps as they are,

@@ -133,16 +133,16 @@ impl Finding {
         if self.summary != other.summary || self.sides.len() != other.sides.len() {
             return false;
         }
-        let spans = |f: &Finding| f.sides.iter().map(|s| s.span).collect::<Vec<_>>();
-        let (mine, theirs) = (spans(self), spans(other));
-        if mine == theirs {
+        fn spans(f: &Finding) -> impl DoubleEndedIterator<Item = Option<SourceSpan>> + '_ {
+            f.sides.iter().map(|s| s.span)
+        }
+        if spans(self).eq(spans(other)) {
             return true;
         }
         self.kind.is_race()
             && other.kind.is_race()
-            && mine.len() == 2
-            && mine[0] == theirs[1]
-            && mine[1] == theirs[0]
+            && self.sides.len() == 2
+            && spans(self).eq(spans(other).rev())
     }
 }
 

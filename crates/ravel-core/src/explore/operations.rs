@@ -531,14 +531,11 @@ impl Engine<'_> {
         } else {
             failure_mode
         };
-        // Borrowed, not copied: the message and the thread are different parts of the run.
+        let (run, messages) = self.run.thread_and_messages(t);
         let msg = match r.rf {
-            Source::Write(w) => self.run.write_clocks.get(w),
+            Source::Write(w) => messages.get(w),
             Source::Init => None,
         };
-        let run = self.run.threads[t.index()]
-            .as_mut()
-            .expect("thread exists in this execution");
         if let Some(m) = msg {
             if effective.is_acquire() {
                 run.clock.join(m);
@@ -547,7 +544,7 @@ impl Engine<'_> {
             }
         }
         run.clock.tick(t);
-        self.run.thread(t).iteration_reads.push((loc, version));
+        run.iteration_reads.push((loc, version));
         Ok((id, value))
     }
 
@@ -737,9 +734,9 @@ impl Engine<'_> {
 
     /// Whether the new read `id` of thread `t`, whose latest write holds `latest_value`, can only
     /// read that write, with nothing to explore instead: the common uncontended access, decided
-    /// without enumerating sources. No other read of the location exists (so no atomicity to settle and no read a later
-    /// write could revisit alongside), and every write to it is the thread's own, so coherence
-    /// (po ⊆ hb in every model) leaves only the latest. Kinds with more to decide are left to
+    /// without enumerating sources. No other read of the location exists (so no atomicity to
+    /// settle and no read a later write could revisit alongside), and every write to it is the
+    /// thread's own, so coherence (po ⊆ hb in every model) leaves only the latest. Kinds with more to decide are left to
     /// the general path: a weak compare-exchange (which may fail spuriously), a lock that is
     /// held (which cannot be acquired), condition-variable waits, and exchanges performed write
     /// first.
@@ -866,18 +863,15 @@ impl Engine<'_> {
             let placed = self.executed_position(loc, Source::Write(id), None) - 1;
             self.run.token.push_data(placed);
         }
-        // Borrowed, not copied: the messages and the thread are different parts of the run.
+        let (run, messages) = self.run.thread_and_messages(t);
         let rf_msg = if rmw {
             match self.graph.read(EventId::new(t, id.index - 1)).rf {
-                Source::Write(w) => self.run.write_clocks.get(w),
+                Source::Write(w) => messages.get(w),
                 Source::Init => None,
             }
         } else {
             None
         };
-        let run = self.run.threads[t.index()]
-            .as_deref_mut()
-            .expect("thread exists in this execution");
         run.wrote_in_iteration = true;
         let mut msg = if mode.is_release() {
             run.clock.clone()

@@ -247,6 +247,15 @@ impl RunState {
             .expect("thread exists in this execution")
     }
 
+    /// Thread `t`'s state with the messages of this execution's writes, borrowed together (a
+    /// read or write joins a message into the thread's clock without copying it).
+    pub(crate) fn thread_and_messages(&mut self, t: ThreadId) -> (&mut ThreadRun, &MessageClocks) {
+        let run = self.threads[t.index()]
+            .as_deref_mut()
+            .expect("thread exists in this execution");
+        (run, &self.write_clocks)
+    }
+
     pub(crate) fn thread_ref(&self, t: ThreadId) -> Option<&ThreadRun> {
         self.threads.get(t.index()).and_then(|t| t.as_deref())
     }
